@@ -1,6 +1,17 @@
-"""The JupyterHub side of jupyterhub-fpga: FPGASpawner and its pure core."""
+"""The JupyterHub side of jupyterhub-fpga: FPGASpawner and its pure core.
 
-from .spawner import FPGASpawner
+``FPGASpawner`` is imported on first use so that the pure core (catalog,
+placement, pod patch) and the test-only Kubernetes emulator load without
+pulling in JupyterHub and kubespawner.
+"""
 
-__all__ = ["FPGASpawner"]
 __version__ = "0.1.0"
+__all__ = ["FPGASpawner"]
+
+
+def __getattr__(name):
+    if name == "FPGASpawner":
+        from .spawner import FPGASpawner
+
+        return FPGASpawner
+    raise AttributeError(name)
