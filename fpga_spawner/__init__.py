@@ -6,7 +6,7 @@ pulling in JupyterHub and kubespawner.
 """
 
 __version__ = "0.1.0"
-__all__ = ["FPGASpawner"]
+__all__ = ["FPGASpawner", "check_config"]
 
 
 def __getattr__(name):
@@ -14,4 +14,8 @@ def __getattr__(name):
         from .spawner import FPGASpawner
 
         return FPGASpawner
+    if name == "check_config":
+        from .config_check import check_config
+
+        return check_config
     raise AttributeError(name)

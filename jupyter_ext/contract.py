@@ -80,14 +80,13 @@ class FPGARequest:
             ENV_PLUGIN: self.plugin,
             ENV_PLATFORM: self.platform,
             ENV_ACCELERATOR: self.accelerator,
-            ENV_ACCELERATOR_REPLICAS: str(self.accelerator_replicas)
-            if self.accelerator
-            else "",
+            ENV_ACCELERATOR_REPLICAS: str(self.accelerator_replicas) if self.accelerator else "",
             ENV_XCLBIN_PATH: os.pathsep.join(self.xclbin_path),
         }
         if self.emulation:
             env[ENV_EMULATION] = "1"
-        return env
+        # Unset facts are left out rather than written empty: absent means unknown.
+        return {k: v for k, v in env.items() if v}
 
     def to_labels(self) -> dict[str, str]:
         labels = {LABEL_BOARD: self.board, LABEL_COUNT: str(self.count)}

@@ -1,0 +1,337 @@
+"""The admin's FPGA catalog: boards, license secrets and accelerator functions.
+
+Parsed once at hub start-up from plain data (traitlets lists of dicts or one
+YAML file) into frozen dataclasses. Every defect is reported as one
+:class:`CatalogError` naming the option, the entry and the bad value, so a
+typo in ``values.yaml`` stops the hub with a message the admin can act on
+instead of a 500 at the first spawn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .flavours import FLAVOURS, resource_problem
+
+LOCATIONS = ("on-premises", "cloud")
+SLUG_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+ACCELERATOR_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+SECRET_KEY_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+class CatalogError(ValueError):
+    """A catalog entry the hub cannot use; the message says where and why."""
+
+    def __init__(self, option: str, entry: str, message: str):
+        self.option, self.entry = option, entry
+        super().__init__(f"{option}: entry {entry}: {message}")
+
+
+@dataclass(frozen=True)
+class Board:
+    slug: str
+    display_name: str
+    plugin: str
+    resource: str
+    platform: str = ""
+    description: str = ""
+    node_selector: dict[str, str] = field(default_factory=dict)
+    tolerations: tuple[dict[str, Any], ...] = ()
+    location: str = "on-premises"
+    node_group: str = ""
+    max_per_user: int = 1
+    groups: tuple[str, ...] = ()
+
+    def allowed_for(self, user_groups: Sequence[str]) -> bool:
+        """Boards without groups are open to every user."""
+        return not self.groups or bool(set(self.groups) & set(user_groups))
+
+
+@dataclass(frozen=True)
+class License:
+    """A license kept in a Kubernetes Secret; only references ever reach the pod spec."""
+
+    name: str
+    secret: str
+    boards: tuple[str, ...]
+    key: str = ""
+    env: str = ""
+    mount_path: str = ""
+    items: tuple[tuple[str, str], ...] = ()
+
+    def applies_to(self, board_slug: str) -> bool:
+        return "*" in self.boards or board_slug in self.boards
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    name: str
+    boards: tuple[tuple[str, int], ...]
+    """(board slug, replicas that fit on one board), in the admin's order of preference."""
+    display_name: str = ""
+    description: str = ""
+    max_replicas: int = 0
+
+
+@dataclass(frozen=True)
+class Catalog:
+    boards: tuple[Board, ...] = ()
+    licenses: tuple[License, ...] = ()
+    accelerators: tuple[Accelerator, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.boards)
+
+    def board(self, slug: str) -> Board | None:
+        return next((b for b in self.boards if b.slug == slug), None)
+
+    def accelerator(self, name: str) -> Accelerator | None:
+        return next((a for a in self.accelerators if a.name == name), None)
+
+    def licenses_for(self, board_slug: str) -> list[License]:
+        return [lic for lic in self.licenses if lic.applies_to(board_slug)]
+
+
+def _fail(option: str, index: int, entry: Mapping | Any, message: str) -> CatalogError:
+    name = ""
+    if isinstance(entry, Mapping):
+        name = str(entry.get("slug") or entry.get("name") or "")
+    return CatalogError(option, f"#{index}" + (f" ({name!r})" if name else ""), message)
+
+
+def _take(option: str, index: int, entry: Any, allowed: Mapping[str, type | tuple]) -> dict:
+    """Type-check one entry's keys, so unknown keys (typos) are errors, not silence."""
+    if not isinstance(entry, Mapping):
+        raise _fail(option, index, entry, f"must be a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise _fail(
+            option,
+            index,
+            entry,
+            f"unknown key {unknown[0]!r}; allowed keys: {', '.join(sorted(allowed))}",
+        )
+    for key, value in entry.items():
+        expected = allowed[key]
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
+            names = (
+                " or ".join(t.__name__ for t in expected)
+                if isinstance(expected, tuple)
+                else expected.__name__
+            )
+            raise _fail(option, index, entry, f"{key}={value!r} must be a {names}")
+    return dict(entry)
+
+
+def _board(index: int, raw: Any) -> Board:
+    opt = "FPGASpawner.boards"
+    e = _take(
+        opt,
+        index,
+        raw,
+        {
+            "slug": str,
+            "display_name": str,
+            "description": str,
+            "plugin": str,
+            "resource": str,
+            "platform": str,
+            "node_selector": dict,
+            "tolerations": list,
+            "location": str,
+            "node_group": str,
+            "max_per_user": int,
+            "groups": list,
+        },
+    )
+    for required in ("slug", "plugin", "resource"):
+        if not e.get(required):
+            raise _fail(opt, index, e, f"{required} is required")
+    if not SLUG_RE.match(e["slug"]):
+        raise _fail(opt, index, e, f"slug={e['slug']!r} must be lowercase letters, digits and '-'")
+    if e["plugin"] not in FLAVOURS:
+        raise _fail(
+            opt, index, e, f"plugin={e['plugin']!r}; allowed plugins: {', '.join(FLAVOURS)}"
+        )
+    problem = resource_problem(e["plugin"], e["resource"])
+    if problem:
+        raise _fail(opt, index, e, f"resource={e['resource']!r} {problem}")
+    location = e.get("location", "on-premises")
+    if location not in LOCATIONS:
+        raise _fail(opt, index, e, f"location={location!r}; allowed: {', '.join(LOCATIONS)}")
+    max_per_user = e.get("max_per_user", 1)
+    if not 1 <= max_per_user <= 64:
+        raise _fail(opt, index, e, f"max_per_user={max_per_user!r} must be between 1 and 64")
+    for key, value in e.get("node_selector", {}).items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _fail(opt, index, e, f"node_selector {key!r}: {value!r} must map str to str")
+    for tol in e.get("tolerations", []):
+        if not isinstance(tol, dict) or not ({"key", "operator"} & set(tol)):
+            raise _fail(opt, index, e, f"tolerations item {tol!r} must be a Kubernetes toleration")
+    groups = e.get("groups", [])
+    if not all(isinstance(g, str) and g for g in groups):
+        raise _fail(opt, index, e, f"groups={groups!r} must be a list of group names")
+    return Board(
+        slug=e["slug"],
+        display_name=e.get("display_name") or e["slug"].upper(),
+        description=e.get("description", ""),
+        plugin=e["plugin"],
+        resource=e["resource"],
+        platform=e.get("platform", ""),
+        node_selector=dict(e.get("node_selector", {})),
+        tolerations=tuple(dict(t) for t in e.get("tolerations", [])),
+        location=location,
+        node_group=e.get("node_group", ""),
+        max_per_user=max_per_user,
+        groups=tuple(groups),
+    )
+
+
+def _license(index: int, raw: Any, board_slugs: set[str]) -> License:
+    opt = "FPGASpawner.licenses"
+    e = _take(
+        opt,
+        index,
+        raw,
+        {
+            "name": str,
+            "secret": str,
+            "key": str,
+            "env": str,
+            "mount_path": str,
+            "items": dict,
+            "boards": list,
+        },
+    )
+    for required in ("name", "secret", "boards"):
+        if not e.get(required):
+            raise _fail(opt, index, e, f"{required} is required")
+    if not SECRET_NAME_RE.match(e["secret"]):
+        raise _fail(opt, index, e, f"secret={e['secret']!r} is not a valid Secret name")
+    has_env, has_files = bool(e.get("env")), bool(e.get("mount_path"))
+    if has_env == has_files:
+        raise _fail(opt, index, e, "give exactly one of env (with key) or mount_path (with items)")
+    if has_env:
+        if not ENV_NAME_RE.match(e["env"]):
+            raise _fail(opt, index, e, f"env={e['env']!r} is not a valid variable name")
+        if not e.get("key") or not SECRET_KEY_RE.match(e["key"]):
+            raise _fail(opt, index, e, f"key={e.get('key')!r} must name a key in the Secret")
+    if has_files:
+        if not e["mount_path"].startswith("/"):
+            raise _fail(opt, index, e, f"mount_path={e['mount_path']!r} must be absolute")
+        for key, path in e.get("items", {}).items():
+            if not SECRET_KEY_RE.match(str(key)) or not isinstance(path, str) or ".." in path:
+                raise _fail(opt, index, e, f"items {key!r}: {path!r} must map key to file name")
+    for slug in e["boards"]:
+        if slug != "*" and slug not in board_slugs:
+            raise _fail(
+                opt,
+                index,
+                e,
+                f"boards item {slug!r} is not a board; boards: {', '.join(sorted(board_slugs))}",
+            )
+    return License(
+        name=e["name"],
+        secret=e["secret"],
+        boards=tuple(e["boards"]),
+        key=e.get("key", ""),
+        env=e.get("env", ""),
+        mount_path=e.get("mount_path", ""),
+        items=tuple(sorted(e.get("items", {}).items())),
+    )
+
+
+def _accelerator(index: int, raw: Any, boards: dict[str, Board]) -> Accelerator:
+    opt = "FPGASpawner.accelerators"
+    e = _take(
+        opt,
+        index,
+        raw,
+        {
+            "name": str,
+            "display_name": str,
+            "description": str,
+            "boards": dict,
+            "max_replicas": int,
+        },
+    )
+    if not e.get("name") or not ACCELERATOR_RE.match(e["name"]):
+        raise _fail(opt, index, e, f"name={e.get('name')!r} must look like 'vision.stereo_bm'")
+    if not e.get("boards"):
+        raise _fail(opt, index, e, "boards is required: {board slug: replicas per board}")
+    pairs = []
+    for slug, per_board in e["boards"].items():
+        if slug not in boards:
+            raise _fail(
+                opt, index, e, f"boards key {slug!r} is not a board; boards: {', '.join(boards)}"
+            )
+        if not isinstance(per_board, int) or isinstance(per_board, bool) or per_board < 1:
+            raise _fail(opt, index, e, f"boards {slug}: {per_board!r} must be an integer >= 1")
+        pairs.append((slug, per_board))
+    most = max(boards[s].max_per_user * n for s, n in pairs)
+    max_replicas = e.get("max_replicas", most)
+    if not 1 <= max_replicas <= most:
+        raise _fail(opt, index, e, f"max_replicas={max_replicas!r} must be between 1 and {most}")
+    return Accelerator(
+        name=e["name"],
+        boards=tuple(pairs),
+        display_name=e.get("display_name") or e["name"],
+        description=e.get("description", ""),
+        max_replicas=max_replicas,
+    )
+
+
+def parse_catalog(
+    boards: Sequence[Any] = (),
+    licenses: Sequence[Any] = (),
+    accelerators: Sequence[Any] = (),
+) -> Catalog:
+    """Validate plain data into a :class:`Catalog`, or raise :class:`CatalogError`."""
+    parsed_boards: dict[str, Board] = {}
+    for i, raw in enumerate(boards):
+        board = _board(i, raw)
+        if board.slug in parsed_boards:
+            raise CatalogError("FPGASpawner.boards", f"#{i}", f"duplicate slug {board.slug!r}")
+        parsed_boards[board.slug] = board
+    parsed_licenses = tuple(_license(i, raw, set(parsed_boards)) for i, raw in enumerate(licenses))
+    parsed_accels: dict[str, Accelerator] = {}
+    for i, raw in enumerate(accelerators):
+        accel = _accelerator(i, raw, parsed_boards)
+        if accel.name in parsed_accels:
+            raise CatalogError(
+                "FPGASpawner.accelerators", f"#{i}", f"duplicate name {accel.name!r}"
+            )
+        parsed_accels[accel.name] = accel
+    return Catalog(tuple(parsed_boards.values()), parsed_licenses, tuple(parsed_accels.values()))
+
+
+def load_catalog_file(path: str | Path) -> dict[str, list]:
+    """Read a catalog YAML file (the shape a zero-to-jupyterhub values.yaml can carry)."""
+    option = "FPGASpawner.catalog_file"
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except OSError as e:
+        raise CatalogError(option, str(path), f"cannot be read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise CatalogError(option, str(path), f"is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise CatalogError(option, str(path), "must be a mapping with boards/licenses/accelerators")
+    unknown = set(data) - {"boards", "licenses", "accelerators"}
+    if unknown:
+        raise CatalogError(
+            option,
+            str(path),
+            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: accelerators, boards, licenses",
+        )
+    for key, value in data.items():
+        if not isinstance(value, list):
+            raise CatalogError(option, str(path), f"{key} must be a list")
+    return {k: data.get(k, []) for k in ("boards", "licenses", "accelerators")}

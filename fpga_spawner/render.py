@@ -1,0 +1,121 @@
+"""The admin's dry run: the pod FPGASpawner would submit, without a cluster.
+
+Loads a ``jupyterhub_config.py`` exactly as JupyterHub does, builds the
+configured spawner for a stand-in user, runs the same ``load_user_options`` and
+``get_pod_manifest`` a real spawn runs, and serialises the ``V1Pod`` as the
+Kubernetes API would receive it. Nothing is contacted: the Kubernetes client
+is pointed at a placeholder address when no kubeconfig is present.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from traitlets.config import Config, PyFileConfigLoader
+from traitlets.utils.importstring import import_item
+
+_PLACEHOLDER_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: dry-run, cluster: {server: "http://127.0.0.1:9"}}]
+users: [{name: dry-run, user: {}}]
+contexts: [{name: dry-run, context: {cluster: dry-run, user: dry-run}}]
+current-context: dry-run
+"""
+
+
+@dataclass
+class StandInGroup:
+    name: str
+
+
+@dataclass
+class StandInUser:
+    """The attributes of a JupyterHub user that spawners read."""
+
+    name: str
+    groups: list[StandInGroup] = field(default_factory=list)
+    id: int = 1
+    admin: bool = False
+
+    @property
+    def escaped_name(self) -> str:
+        return self.name
+
+    @property
+    def url(self) -> str:
+        return f"/user/{self.name}/"
+
+
+@dataclass
+class StandInHub:
+    base_url: str = "/hub/"
+    api_url: str = "http://hub:8081/hub/api"
+    public_host: str = ""
+    url: str = "http://hub:8081/hub/"
+    connect_url: str = ""
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path).resolve()
+    loader = PyFileConfigLoader(path.name, path=str(path.parent))
+    return loader.load_config()
+
+
+def spawner_class_from(config: Config) -> type:
+    configured = config.JupyterHub.get("spawner_class") if "JupyterHub" in config else None
+    if configured is None or configured == "fpga":
+        from .spawner import FPGASpawner
+
+        return FPGASpawner
+    if isinstance(configured, type):
+        return configured
+    for ep in entry_points(group="jupyterhub.spawners"):
+        if ep.name == configured:
+            return ep.load()
+    return import_item(configured)
+
+
+def ensure_kube_config() -> None:
+    """kubespawner loads a client config at construction; give it a harmless one.
+
+    Must run before `kubernetes_asyncio` is imported, which reads KUBECONFIG once.
+    """
+    if os.environ.get("KUBERNETES_SERVICE_HOST") or os.environ.get("KUBECONFIG"):
+        return
+    if Path("~/.kube/config").expanduser().exists():
+        return
+    handle, path = tempfile.mkstemp(prefix="jupyterhub-fpga-dry-run-", suffix=".yaml")
+    with os.fdopen(handle, "w") as f:
+        f.write(_PLACEHOLDER_KUBECONFIG)
+    os.environ["KUBECONFIG"] = path
+
+
+def make_spawner(
+    config: Config, user: str, groups: list[str] | None = None, cls: type | None = None
+):
+    """Build a spawner as JupyterHub would; call inside a running event loop."""
+    cls = cls or spawner_class_from(config)
+    stand_in = StandInUser(user, [StandInGroup(g) for g in groups or []])
+    return cls(config=config, user=stand_in, hub=StandInHub(), _mock=True)
+
+
+async def render_pod(
+    config: Config,
+    user: str,
+    user_options: dict[str, Any],
+    groups: list[str] | None = None,
+) -> dict[str, Any]:
+    """The pod manifest as a JSON-able dict, exactly what the spawner would submit."""
+    from kubernetes_asyncio.client import ApiClient
+
+    spawner = make_spawner(config, user, groups)
+    spawner.user_options = user_options
+    await spawner.load_user_options()
+    pod = await spawner.get_pod_manifest()
+    return ApiClient().sanitize_for_serialization(pod)

@@ -1,0 +1,237 @@
+"""FPGASpawner: KubeSpawner with FPGA boards, accelerators and licenses.
+
+Glue only. The decisions live in pure modules (:mod:`.catalog`,
+:mod:`.profiles`, :mod:`.placement`, :mod:`.pod_patch`); this class feeds them
+kubespawner's state at kubespawner's documented extension points:
+``profile_list`` (a callable, so the form can show live capacity),
+``load_user_options`` (validate, then let kubespawner apply the profile), and
+``get_pod_manifest`` (patch the ``V1Pod`` after ``super()``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any
+
+from jupyterhub.utils import maybe_future
+from kubespawner import KubeSpawner
+from tornado import web
+from traitlets import Bool, Dict, Integer, List, Unicode
+
+from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
+
+from .catalog import Catalog, CatalogError, load_catalog_file, parse_catalog
+from .placement import CapacityView, Placement, PlacementError, place_accelerator, place_board
+from .pod_apply import apply_pod_patch
+from .pod_patch import LOCATION_LABEL, build_pod_patch
+from .profiles import UserOptionsError, catalog_profiles, check_user_options
+
+_catalog_cache: dict[str, Catalog] = {}
+
+
+def catalog_from_config(
+    boards: list, licenses: list, accelerators: list, catalog_file: str
+) -> Catalog:
+    """Parse (and cache) the catalog: spawners are created per user, parsing is per config."""
+    mtime = (
+        os.stat(catalog_file).st_mtime_ns if catalog_file and os.path.exists(catalog_file) else 0
+    )
+    key = json.dumps(
+        [boards, licenses, accelerators, catalog_file, mtime], sort_keys=True, default=str
+    )
+    if key not in _catalog_cache:
+        from_file = load_catalog_file(catalog_file) if catalog_file else {}
+        _catalog_cache[key] = parse_catalog(
+            boards=[*from_file.get("boards", []), *boards],
+            licenses=[*from_file.get("licenses", []), *licenses],
+            accelerators=[*from_file.get("accelerators", []), *accelerators],
+        )
+    return _catalog_cache[key]
+
+
+class FPGASpawner(KubeSpawner):
+    """A KubeSpawner whose profiles can ask for FPGA boards or accelerator functions."""
+
+    catalog_file = Unicode(
+        "",
+        help="""Path of a YAML file with `boards`, `licenses` and `accelerators` lists.
+
+        Same schema as the traitlets of the same names; entries from both are
+        combined (a slug defined twice is an error). Handy for carrying the
+        catalog in a zero-to-jupyterhub values.yaml via `hub.extraFiles`.
+        """,
+    ).tag(config=True)
+
+    boards = List(
+        Dict(),
+        help="""FPGA board types offered to users, one profile each.
+
+        Keys: slug (profile slug, e.g. "u250"), display_name, description,
+        plugin ("amd", "xilinx-legacy", "inaccel", "intel", "bcom"), resource
+        (the device plugin's extended resource name), platform (shell VBNV),
+        node_selector, tolerations, location ("on-premises" or "cloud"),
+        node_group (cloud node group name), max_per_user (default 1), groups
+        (JupyterHub groups allowed to use it; empty = everyone).
+        """,
+    ).tag(config=True)
+
+    licenses = List(
+        Dict(),
+        help="""License secrets mounted into pods of the boards that need them.
+
+        Keys: name, secret (Secret name), boards (slugs or "*"), and either
+        env + key (an env var from `secretKeyRef`) or mount_path + items
+        ({secret key: file name}, e.g. Accelize cred.json). Values never
+        appear in the pod spec: only references to the Secret.
+        """,
+    ).tag(config=True)
+
+    accelerators = List(
+        Dict(),
+        help="""Accelerator functions users can ask for instead of a board.
+
+        Keys: name (e.g. "vision.stereo_bm"), display_name, description,
+        boards ({board slug: replicas that fit on one board}, in order of
+        preference), max_replicas.
+        """,
+    ).tag(config=True)
+
+    fpga_board = Unicode(
+        "",
+        help="Board slug for this server. Set by a profile's kubespawner_override; empty = no FPGA.",
+    ).tag(config=True)
+    fpga_count = Integer(1, help="Boards of `fpga_board` to request.").tag(config=True)
+    fpga_accelerator = Unicode(
+        "",
+        help="Accelerator function for this server (instead of fpga_board). Set by a profile.",
+    ).tag(config=True)
+    fpga_replicas = Integer(1, help="Replicas of `fpga_accelerator` to place.").tag(config=True)
+
+    xclbin_path = List(
+        Unicode(),
+        default_value=list(DEFAULT_XCLBIN_PATH),
+        help="Directories the pod searches for xclbin files (FPGA_XCLBIN_PATH in the pod).",
+    ).tag(config=True)
+
+    fpga_emulation = Bool(
+        False,
+        help="""Tell pods their FPGAs are emulated (FPGA_EMULATION=1).
+
+        Only for the demo and emulated clusters: the pod side then reports CPU
+        models of the requested boards, clearly labelled as emulated.
+        """,
+    ).tag(config=True)
+
+    location_label = Unicode(
+        LOCATION_LABEL,
+        help="Node label whose value 'on-premises' marks nodes preferred over cloud nodes.",
+    ).tag(config=True)
+
+    extra_user_option_keys = List(
+        Unicode(),
+        help="""user_options keys accepted besides `profile` and profile options.
+
+        Anything else is refused with HTTP 400. BinderHub deployments add the
+        keys BinderHub sends (image, token, repo_url, ...).
+        """,
+    ).tag(config=True)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # CatalogError propagates: a bad catalog must fail loudly, never half-work.
+        self.catalog = catalog_from_config(
+            self.boards, self.licenses, self.accelerators, self.catalog_file
+        )
+        self._pre_override: dict[str, Any] = {}
+        self.fpga_placement: Placement | None = None
+        self._admin_profile_list = self.profile_list
+        if self.catalog:
+            self.profile_list = self._fpga_profile_list
+
+    # -- profiles ---------------------------------------------------------
+
+    def user_group_names(self) -> list[str]:
+        return sorted(g.name for g in getattr(self.user, "groups", []) or [])
+
+    def capacity_view(self) -> CapacityView | None:
+        """Live FPGA capacity; None means unknown (placement then uses catalog order)."""
+        return None
+
+    def capacity_text(self, board) -> str:  # noqa: ARG002 - overridden with live capacity
+        return ""
+
+    async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
+        admin = self._sorted_dict_values(self._admin_profile_list)
+        if callable(admin):
+            admin = await maybe_future(admin(spawner))
+        own = catalog_profiles(self.catalog, self.user_group_names(), self.capacity_text)
+        return [*copy.deepcopy(admin or []), *own]
+
+    async def initialized_profile_list(self) -> list[dict]:
+        profile_list = self._sorted_dict_values(self.profile_list)
+        if callable(profile_list):
+            profile_list = await maybe_future(profile_list(self))
+        return self._get_initialized_profile_list(profile_list)
+
+    # -- user options -------------------------------------------------------
+
+    def _apply_overrides(self, spawner_override: dict) -> None:
+        # kubespawner sets (and merges into) traits in place; remember the
+        # originals so the next spawn starts clean (kubespawner issues 546, 691).
+        for key in spawner_override:
+            if key not in self._pre_override:
+                self._pre_override[key] = copy.deepcopy(getattr(self, key))
+        super()._apply_overrides(spawner_override)
+
+    def reset_profile_state(self) -> None:
+        for key, value in self._pre_override.items():
+            setattr(self, key, value)
+        self._pre_override = {}
+        self.fpga_placement = None
+
+    async def load_user_options(self) -> None:
+        self.reset_profile_state()
+        profile_list = await self.initialized_profile_list()
+        try:
+            self.user_options = check_user_options(
+                self.user_options or {}, profile_list, self.extra_user_option_keys
+            )
+        except UserOptionsError as e:
+            raise web.HTTPError(400, str(e)) from None
+        await super().load_user_options()
+        try:
+            self.fpga_placement = self.place()
+        except (PlacementError, CatalogError) as e:
+            raise web.HTTPError(400, str(e)) from None
+
+    def place(self) -> Placement | None:
+        """Decide board type and count from the fpga_* traits a profile set."""
+        groups = self.user_group_names()
+        capacity = self.capacity_view()
+        if self.fpga_accelerator:
+            return place_accelerator(
+                self.catalog, self.fpga_accelerator, self.fpga_replicas, groups, capacity
+            )
+        if self.fpga_board:
+            return place_board(self.catalog, self.fpga_board, self.fpga_count, groups, capacity)
+        return None
+
+    # -- pod ------------------------------------------------------------------
+
+    async def get_pod_manifest(self):
+        pod = await super().get_pod_manifest()
+        placement = self.fpga_placement
+        if placement is None and (self.fpga_board or self.fpga_accelerator):
+            placement = self.fpga_placement = self.place()
+        if placement is None:
+            return pod
+        patch = build_pod_patch(
+            placement,
+            self.catalog,
+            xclbin_path=tuple(self.xclbin_path),
+            emulation=self.fpga_emulation,
+            location_label=self.location_label,
+        )
+        return apply_pod_patch(pod, patch)
