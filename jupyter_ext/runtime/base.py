@@ -1,0 +1,276 @@
+"""The runtime interface: what a library function asks for, and what it gets back.
+
+A library function does not talk to XRT or to a CPU model directly. It builds a
+:class:`KernelCall` -- the kernel's name, its argument list in the kernel's own
+order (buffers in, buffers out, 32-bit scalars), the CPU model of the kernel,
+and how to turn the kernel's output buffers into a Python value -- and hands
+it to a backend. The XRT backend marshals the arguments onto a board; the
+emulation backend runs the model. Both return a :class:`Result` that says
+which one ran, why, and how long each phase took, so a notebook can never
+mistake an emulated number for an FPGA number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+BACKEND_XRT = "xrt"
+BACKEND_EMULATED = "emulated"
+
+
+class FPGARuntimeError(RuntimeError):
+    """Base class of every error the runtime raises on purpose."""
+
+
+class KernelError(FPGARuntimeError):
+    """The kernel finished in a state other than COMPLETED (ERROR, ABORT, ...)."""
+
+    def __init__(self, kernel: str, state: str, detail: str = "") -> None:
+        self.kernel = kernel
+        self.state = state
+        msg = f"kernel {kernel!r} ended in state {state}"
+        super().__init__(f"{msg}: {detail}" if detail else msg)
+
+
+class KernelTimeout(FPGARuntimeError):
+    """The kernel did not finish within the runtime's timeout."""
+
+    def __init__(self, kernel: str, timeout_s: float) -> None:
+        self.kernel = kernel
+        self.timeout_s = timeout_s
+        super().__init__(
+            f"kernel {kernel!r} did not finish within {timeout_s:g} s "
+            "(raise the timeout with get_runtime(timeout_s=...) if the input is large)"
+        )
+
+
+class InvalidArgument(ValueError):
+    """Bad input to a library function: names the argument and what is allowed."""
+
+    def __init__(self, name: str, problem: str, allowed: str = "") -> None:
+        self.argument = name
+        msg = f"{name}: {problem}"
+        super().__init__(f"{msg} (allowed: {allowed})" if allowed else msg)
+
+
+# --- kernel arguments ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class In:
+    """An input buffer: copied (or, if already device-resident, not) and synced to the device."""
+
+    array: np.ndarray
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """An output buffer the kernel fills; the backend allocates it."""
+
+    shape: tuple[int, ...]
+    dtype: Any
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InOut:
+    """A buffer the kernel reads and writes back (e.g. a running checksum)."""
+
+    array: np.ndarray
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scratch:
+    """A buffer the host fills in ``KernelCall.patch`` once every buffer has an address.
+
+    blasKernel reads an instruction that points at its matrices by device
+    address, so the instruction can only be written after allocation.
+    """
+
+    nbytes: int
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """The same buffer object as kernel argument ``index`` (blasKernel takes one buffer twice)."""
+
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A 32-bit scalar argument, already in the integer form pyxrt accepts.
+
+    pyxrt's ``kernel.__call__`` / ``run.set_arg`` take buffers and Python ints
+    only: a ``float`` is silently dropped and ``np.float32`` truncated. Floats
+    therefore travel as their IEEE-754 bit pattern (:meth:`f32`); the kernel
+    reads the same 32 bits as a ``float``.
+    """
+
+    value: int
+    name: str = ""
+    kind: str = "int"  # "int" | "uint" | "f32" (for display and for the emulation)
+
+    @classmethod
+    def i32(cls, value: int, name: str = "") -> Scalar:
+        v = int(value)
+        if not -(2**31) <= v < 2**31:
+            raise InvalidArgument(name or "scalar", f"{v} does not fit a 32-bit int")
+        return cls(v, name, "int")
+
+    @classmethod
+    def u32(cls, value: int, name: str = "") -> Scalar:
+        v = int(value)
+        if not 0 <= v < 2**32:
+            raise InvalidArgument(name or "scalar", f"{v} does not fit an unsigned 32-bit int")
+        return cls(v, name, "uint")
+
+    @classmethod
+    def f32(cls, value: float, name: str = "") -> Scalar:
+        return cls(f32_bits(value), name, "f32")
+
+
+def f32_bits(value: float) -> int:
+    """The bit pattern of ``float32(value)`` as a signed Python int (what pyxrt needs)."""
+    return int(np.float32(value).view(np.int32))
+
+
+def bits_f32(bits: int) -> float:
+    """Inverse of :func:`f32_bits` (the device's view of the 32 bits)."""
+    return float(np.int32(bits).view(np.float32))
+
+
+Arg = In | Out | InOut | Scratch | Ref | Scalar
+
+
+@dataclass
+class KernelCall:
+    """One invocation of one kernel, described well enough for either backend.
+
+    ``args`` are in the kernel's argument order. ``extra`` are buffers the
+    kernel reaches by address rather than as arguments (blasKernel's matrices);
+    they get the memory group of argument 0. ``patch(arg_addresses,
+    extra_addresses, scratch)`` is called after allocation and before any
+    sync, with the device address of every buffer argument (None for
+    scalars), of every extra buffer, and a writable uint8 view of each
+    ``Scratch`` argument by index, so it can write an instruction that points
+    at them. The emulation never calls it.
+
+    ``model`` is the CPU model: it returns the output buffers (one per
+    ``Out``/``InOut`` in ``args`` then ``extra``, in order) exactly as the
+    kernel would leave them, so ``collect`` -- the host-side post-processing
+    -- is the same code on both backends.
+    """
+
+    function: str
+    kernel: str
+    args: Sequence[Arg]
+    model: Callable[[], Sequence[np.ndarray]]
+    collect: Callable[[Sequence[np.ndarray]], Any] = lambda outs: outs[0]
+    extra: Sequence[In | Out] = ()
+    patch: Callable[[Sequence[int | None], Sequence[int], dict[int, np.ndarray]], None] | None = (
+        None
+    )
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# --- results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Seconds spent per phase; None where the backend cannot tell them apart."""
+
+    total: float
+    kernel: float | None = None
+    h2d: float | None = None
+    d2h: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"total": self.total, "h2d": self.h2d, "kernel": self.kernel, "d2h": self.d2h}
+
+
+def _fmt_s(s: float | None) -> str:
+    if s is None:
+        return "n/a"
+    if s < 1e-3:
+        return f"{s * 1e6:.0f} us"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.3f} s"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a library function returns: the value plus where and how it was computed.
+
+    ``backend`` is ``"xrt"`` only when a kernel really ran on a board through
+    pyxrt; otherwise ``"emulated"``, with ``reason`` saying why (``no pyxrt``,
+    ``no device``, ``no xclbin for kernel X on platform Y``, ...).
+    """
+
+    function: str
+    kernel: str
+    value: Any
+    backend: str
+    reason: str
+    timings: Timings
+    device: str = ""
+    xclbin: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def emulated(self) -> bool:
+        return self.backend != BACKEND_XRT
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.value[key]
+
+    def label(self) -> str:
+        """One line a user reads: never claims FPGA unless XRT ran it."""
+        if self.emulated:
+            return f"emulated on CPU ({self.reason})"
+        where = self.device or "FPGA"
+        return f"ran on {where} via XRT" + (f" ({self.xclbin})" if self.xclbin else "")
+
+    def __repr__(self) -> str:
+        t = self.timings
+        phases = ""
+        if t.kernel is not None:
+            phases = f", kernel {_fmt_s(t.kernel)}"
+        if t.h2d is not None or t.d2h is not None:
+            phases += f", h2d {_fmt_s(t.h2d)}, d2h {_fmt_s(t.d2h)}"
+        return f"<Result {self.function} [{self.label()}] total {_fmt_s(t.total)}{phases}>"
+
+    __str__ = __repr__
+
+
+class Backend:
+    """Interface every backend implements (XRT, emulation)."""
+
+    name: str = ""
+    reason: str = ""
+
+    def run(self, call: KernelCall) -> Result:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def prepare(self, kernel: str, arg_index: int, array: np.ndarray) -> np.ndarray:
+        """Place ``array`` where ``kernel``'s argument ``arg_index`` reads it without a copy.
+
+        The emulation needs no placement and returns the array itself; XRT
+        returns a device-buffer-backed array (one copy now, none per call).
+        """
+        return array
+
+    def describe(self) -> dict[str, str]:
+        return {"backend": self.name, "reason": self.reason}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}: {self.reason}>"

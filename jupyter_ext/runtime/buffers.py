@@ -1,0 +1,68 @@
+"""numpy arrays that *are* XRT buffers: zero-copy views of ``bo.map()``.
+
+``bo.map()`` is a memoryview of the buffer's host mapping, and
+``np.frombuffer`` over it is a writable view with no copy. The catch: pyxrt's
+memoryview does not keep the ``bo`` alive, so a bare view would point into
+unmapped memory once the ``bo`` is collected. :class:`DeviceArray` carries the
+``bo`` along (and so does every view sliced from it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class DeviceArray(np.ndarray):
+    """An ndarray backed by an XRT buffer object's host mapping.
+
+    Results of the XRT backend are returned as DeviceArrays (no copy after the
+    FROM_DEVICE sync), and one passed back in as an input of a kernel whose
+    argument lives in the same memory group is used in place (no copy before
+    the TO_DEVICE sync).
+    """
+
+    bo: Any
+    group: int
+    owner: Any  # the backend that allocated it (buffers are per device)
+    whole: bool  # True only for the array covering the whole bo, from offset 0
+
+    def __array_finalize__(self, obj: Any) -> None:
+        # Views (slices, reshapes) share the buffer: keep the bo alive through them,
+        # but they no longer cover the whole bo, so they are never passed in place.
+        # Arrays numpy creates fresh (ufunc results) have no base: no bo for them.
+        if isinstance(obj, DeviceArray) and self.base is not None:
+            self.bo, self.group, self.owner = obj.bo, obj.group, obj.owner
+        else:
+            self.bo, self.group, self.owner = None, -1, None
+        self.whole = False
+
+    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        # A ufunc result is new memory: hand back a plain ndarray, not a fake buffer.
+        if isinstance(arr, DeviceArray) and arr.bo is None:
+            arr = arr.view(np.ndarray)
+        if return_scalar and isinstance(arr, np.ndarray) and arr.ndim == 0:
+            return arr[()]
+        return arr
+
+
+def map_array(bo: Any, shape: tuple[int, ...], dtype: Any, group: int, owner: Any) -> DeviceArray:
+    """A DeviceArray of ``shape``/``dtype`` over ``bo.map()`` (no copy)."""
+    dt = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    flat = np.frombuffer(bo.map(), dtype=dt, count=count)
+    arr = flat.reshape(shape).view(DeviceArray)
+    arr.bo, arr.group, arr.owner, arr.whole = bo, group, owner, True
+    return arr
+
+
+def usable_in_place(array: Any, group: int, owner: Any) -> bool:
+    """True when ``array`` can be handed to the kernel as-is: same device, same memory group."""
+    return (
+        isinstance(array, DeviceArray)
+        and array.whole
+        and array.owner is owner
+        and array.group == group
+        and array.bo is not None
+    )
