@@ -24,7 +24,7 @@ from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 
 from .catalog import Catalog, CatalogError, load_catalog_file, parse_catalog
 from .placement import CapacityView, Placement, PlacementError, place_accelerator, place_board
-from .pod_apply import apply_pod_patch
+from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import LOCATION_LABEL, build_pod_patch
 from .profiles import UserOptionsError, catalog_profiles, check_user_options
 
@@ -146,6 +146,7 @@ class FPGASpawner(KubeSpawner):
         )
         self._pre_override: dict[str, Any] = {}
         self.fpga_placement: Placement | None = None
+        self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
         if self.catalog:
             self.profile_list = self._fpga_profile_list
@@ -159,7 +160,7 @@ class FPGASpawner(KubeSpawner):
         """Live FPGA capacity; None means unknown (placement then uses catalog order)."""
         return None
 
-    def capacity_text(self, board) -> str:  # noqa: ARG002 - overridden with live capacity
+    def capacity_text(self, board) -> str:
         return ""
 
     async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
@@ -227,11 +228,13 @@ class FPGASpawner(KubeSpawner):
             placement = self.fpga_placement = self.place()
         if placement is None:
             return pod
-        patch = build_pod_patch(
-            placement,
-            self.catalog,
-            xclbin_path=tuple(self.xclbin_path),
-            emulation=self.fpga_emulation,
-            location_label=self.location_label,
-        )
-        return apply_pod_patch(pod, patch)
+        if self._fpga_patch is None or self._fpga_patch[0] is not placement:
+            patch = build_pod_patch(
+                placement,
+                self.catalog,
+                xclbin_path=tuple(self.xclbin_path),
+                emulation=self.fpga_emulation,
+                location_label=self.location_label,
+            )
+            self._fpga_patch = (placement, patch_models(patch))
+        return apply_pod_patch(pod, self._fpga_patch[1])
