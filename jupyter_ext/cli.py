@@ -1,0 +1,138 @@
+"""``jupyter-fpga``: the pod-side command line.
+
+An argparse CLI with one sub-command per job. To add a command, write a
+``_add_<name>(sub)`` function that registers a sub-parser with
+``set_defaults(func=...)`` and append it to ``REGISTRARS``; ``func(args)``
+returns the exit code. Errors a user can fix are printed as one line on
+stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+
+
+def _cmd_xclbin_info(args: argparse.Namespace) -> int:
+    from .xclbin import XclbinError, parse_xclbin
+    from .xclbin.info import info_dict, info_text
+
+    try:
+        x = parse_xclbin(args.file)
+    except XclbinError as e:
+        print(f"jupyter-fpga xclbin-info: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(info_dict(x), indent=2))
+    else:
+        sys.stdout.write(info_text(x))
+    return 0
+
+
+def _add_xclbin_info(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "xclbin-info",
+        help="describe an xclbin like `xclbinutil --info` (no XRT needed)",
+        description="Print the header, platform, clocks, memory banks and kernels of an "
+        "xclbin file, in the same order as `xclbinutil --info`.",
+    )
+    p.add_argument("file", help="path of the .xclbin file")
+    p.add_argument("--json", action="store_true", help="print the same report as JSON")
+    p.set_defaults(func=_cmd_xclbin_info)
+
+
+def _cmd_xclbins(args: argparse.Namespace) -> int:
+    from .xclbin.repository import BitstreamRepository
+
+    repo = BitstreamRepository(args.dir or None)
+    entries, problems = repo.index(), repo.problems()
+    if args.json:
+        print(
+            json.dumps(
+                {"dirs": [str(d) for d in repo.dirs], "xclbins": entries, "problems": problems},
+                indent=2,
+            )
+        )
+        return 0
+    print("Searched: " + ", ".join(str(d) for d in repo.dirs))
+    if not entries:
+        print("No xclbin files found.")
+    for e in entries:
+        print(
+            f"{e['path']}\n   platform {e['platform'] or '<not defined>'}, mode {e['mode']}, "
+            f"kernels: {', '.join(e['kernels']) or '<none>'}"
+        )
+    for p in problems:
+        print(f"unreadable: {p['error']}")
+    return 0
+
+
+def _add_xclbins(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "xclbins",
+        help="list the xclbins on the search path (FPGA_XCLBIN_PATH)",
+        description="Index the xclbin files this pod can load, by platform and kernel.",
+    )
+    p.add_argument("--dir", action="append", help="search this directory instead (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_xclbins)
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    from .discovery import discover
+
+    report = discover(sysfs_root=args.sysfs, dev_root=args.dev, use_pyxrt=not args.no_pyxrt)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        sys.stdout.write(report.to_text())
+    return 0
+
+
+def _add_devices(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "devices",
+        help="which FPGAs this pod has, and whether that is what was requested",
+        description="Merge sysfs, device nodes, device-plugin environment variables, the "
+        "hub's FPGA request and pyxrt into one answer.",
+    )
+    p.add_argument("--sysfs", default="/sys", help="sysfs root (default /sys)")
+    p.add_argument("--dev", default="/dev", help="device-node root (default /dev)")
+    p.add_argument("--no-pyxrt", action="store_true", help="do not import pyxrt")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_devices)
+
+
+REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_xclbin_info,
+    _add_xclbins,
+    _add_devices,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jupyter-fpga", description="FPGA tools for the notebook pod (jupyterhub-fpga)."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in REGISTRARS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
