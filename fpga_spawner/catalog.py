@@ -9,6 +9,7 @@ instead of a 500 at the first spawn.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import yaml
 from .flavours import FLAVOURS, resource_problem
 
 LOCATIONS = ("on-premises", "cloud")
+CATALOG_KEYS = ("boards", "licenses", "accelerators", "node_groups")
 SLUG_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ACCELERATOR_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -82,10 +84,26 @@ class Accelerator:
 
 
 @dataclass(frozen=True)
+class NodeGroup:
+    """A cloud node group the cluster-autoscaler can grow (as its ASG tags describe it)."""
+
+    name: str
+    board: str
+    boards_per_node: int
+    max_nodes: int
+    node_labels: tuple[tuple[str, str], ...]
+    """Labels that mark a node as a member of this group."""
+
+
+NODE_GROUP_LABEL = "fpga.jupyterhub.io/node-group"
+
+
+@dataclass(frozen=True)
 class Catalog:
     boards: tuple[Board, ...] = ()
     licenses: tuple[License, ...] = ()
     accelerators: tuple[Accelerator, ...] = ()
+    node_groups: tuple[NodeGroup, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.boards)
@@ -98,6 +116,9 @@ class Catalog:
 
     def licenses_for(self, board_slug: str) -> list[License]:
         return [lic for lic in self.licenses if lic.applies_to(board_slug)]
+
+    def node_groups_for(self, board_slug: str) -> list[NodeGroup]:
+        return [g for g in self.node_groups if g.board == board_slug]
 
 
 def _fail(option: str, index: int, entry: Mapping | Any, message: str) -> CatalogError:
@@ -289,10 +310,44 @@ def _accelerator(index: int, raw: Any, boards: dict[str, Board]) -> Accelerator:
     )
 
 
+def _node_group(index: int, raw: Any, boards: dict[str, Board]) -> NodeGroup:
+    opt = "FPGASpawner.node_groups"
+    e = _take(
+        opt,
+        index,
+        raw,
+        {"name": str, "board": str, "boards_per_node": int, "max_nodes": int, "node_labels": dict},
+    )
+    for required in ("name", "board", "boards_per_node", "max_nodes"):
+        if required not in e or e[required] in ("", None):
+            raise _fail(opt, index, e, f"{required} is required")
+    if not SLUG_RE.match(e["name"]):
+        raise _fail(opt, index, e, f"name={e['name']!r} must be lowercase letters, digits and '-'")
+    if e["board"] not in boards:
+        raise _fail(
+            opt, index, e, f"board={e['board']!r} is not a board; boards: {', '.join(boards)}"
+        )
+    for key in ("boards_per_node", "max_nodes"):
+        if not 1 <= e[key] <= 10_000:
+            raise _fail(opt, index, e, f"{key}={e[key]!r} must be between 1 and 10000")
+    labels = e.get("node_labels") or {NODE_GROUP_LABEL: e["name"]}
+    for key, value in labels.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise _fail(opt, index, e, f"node_labels {key!r}: {value!r} must map str to str")
+    return NodeGroup(
+        name=e["name"],
+        board=e["board"],
+        boards_per_node=e["boards_per_node"],
+        max_nodes=e["max_nodes"],
+        node_labels=tuple(sorted(labels.items())),
+    )
+
+
 def parse_catalog(
     boards: Sequence[Any] = (),
     licenses: Sequence[Any] = (),
     accelerators: Sequence[Any] = (),
+    node_groups: Sequence[Any] = (),
 ) -> Catalog:
     """Validate plain data into a :class:`Catalog`, or raise :class:`CatalogError`."""
     parsed_boards: dict[str, Board] = {}
@@ -310,7 +365,16 @@ def parse_catalog(
                 "FPGASpawner.accelerators", f"#{i}", f"duplicate name {accel.name!r}"
             )
         parsed_accels[accel.name] = accel
-    return Catalog(tuple(parsed_boards.values()), parsed_licenses, tuple(parsed_accels.values()))
+    parsed_groups = tuple(_node_group(i, raw, parsed_boards) for i, raw in enumerate(node_groups))
+    names = [g.name for g in parsed_groups]
+    if len(set(names)) != len(names):
+        raise CatalogError("FPGASpawner.node_groups", "", f"duplicate name in {names}")
+    return Catalog(
+        tuple(parsed_boards.values()),
+        parsed_licenses,
+        tuple(parsed_accels.values()),
+        parsed_groups,
+    )
 
 
 def load_catalog_file(path: str | Path) -> dict[str, list]:
@@ -324,14 +388,34 @@ def load_catalog_file(path: str | Path) -> dict[str, list]:
         raise CatalogError(option, str(path), f"is not valid YAML: {e}") from None
     if not isinstance(data, dict):
         raise CatalogError(option, str(path), "must be a mapping with boards/licenses/accelerators")
-    unknown = set(data) - {"boards", "licenses", "accelerators"}
+    unknown = set(data) - set(CATALOG_KEYS)
     if unknown:
         raise CatalogError(
             option,
             str(path),
-            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: accelerators, boards, licenses",
+            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: {', '.join(CATALOG_KEYS)}",
         )
     for key, value in data.items():
         if not isinstance(value, list):
             raise CatalogError(option, str(path), f"{key} must be a list")
-    return {k: data.get(k, []) for k in ("boards", "licenses", "accelerators")}
+    return {k: data.get(k, []) for k in CATALOG_KEYS}
+
+
+_catalog_cache: dict[str, Catalog] = {}
+
+
+def catalog_from_config(entries: Mapping[str, Sequence[Any]], catalog_file: str = "") -> Catalog:
+    """Parse (and cache) the catalog: spawners are created per user, parsing is per config.
+
+    `entries` maps each of CATALOG_KEYS to the traitlet's list; the file's
+    entries come first.
+    """
+    path = Path(catalog_file) if catalog_file else None
+    mtime = path.stat().st_mtime_ns if path and path.exists() else 0
+    key = json.dumps([entries, catalog_file, mtime], sort_keys=True, default=str)
+    if key not in _catalog_cache:
+        from_file = load_catalog_file(path) if path else {}
+        _catalog_cache[key] = parse_catalog(
+            **{k: [*from_file.get(k, []), *entries.get(k, [])] for k in CATALOG_KEYS}
+        )
+    return _catalog_cache[key]

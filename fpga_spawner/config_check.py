@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import Catalog, CatalogError
+from .catalog import CATALOG_KEYS, Catalog, CatalogError, catalog_from_config
 
 
 def _section(config: Any, name: str) -> dict:
@@ -19,13 +19,9 @@ def _section(config: Any, name: str) -> dict:
 
 def check_config(config: Any) -> Catalog:
     """Parse the catalog configured in `config`; raise :class:`CatalogError` if it is wrong."""
-    from .spawner import catalog_from_config
-
     merged = {**_section(config, "KubeSpawner"), **_section(config, "FPGASpawner")}
     catalog = catalog_from_config(
-        list(merged.get("boards", [])),
-        list(merged.get("licenses", [])),
-        list(merged.get("accelerators", [])),
+        {key: list(merged.get(key, [])) for key in CATALOG_KEYS},
         str(merged.get("catalog_file", "")),
     )
     profiles = merged.get("profile_list", [])

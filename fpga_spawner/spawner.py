@@ -11,8 +11,6 @@ kubespawner's state at kubespawner's documented extension points:
 from __future__ import annotations
 
 import copy
-import json
-import os
 from typing import Any
 
 from jupyterhub.utils import maybe_future
@@ -22,33 +20,11 @@ from traitlets import Bool, Dict, Integer, List, Unicode
 
 from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 
-from .catalog import Catalog, CatalogError, load_catalog_file, parse_catalog
+from .catalog import CATALOG_KEYS, CatalogError, catalog_from_config
 from .placement import CapacityView, Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import LOCATION_LABEL, build_pod_patch
 from .profiles import UserOptionsError, catalog_profiles, check_user_options
-
-_catalog_cache: dict[str, Catalog] = {}
-
-
-def catalog_from_config(
-    boards: list, licenses: list, accelerators: list, catalog_file: str
-) -> Catalog:
-    """Parse (and cache) the catalog: spawners are created per user, parsing is per config."""
-    mtime = (
-        os.stat(catalog_file).st_mtime_ns if catalog_file and os.path.exists(catalog_file) else 0
-    )
-    key = json.dumps(
-        [boards, licenses, accelerators, catalog_file, mtime], sort_keys=True, default=str
-    )
-    if key not in _catalog_cache:
-        from_file = load_catalog_file(catalog_file) if catalog_file else {}
-        _catalog_cache[key] = parse_catalog(
-            boards=[*from_file.get("boards", []), *boards],
-            licenses=[*from_file.get("licenses", []), *licenses],
-            accelerators=[*from_file.get("accelerators", []), *accelerators],
-        )
-    return _catalog_cache[key]
 
 
 class FPGASpawner(KubeSpawner):
@@ -98,6 +74,17 @@ class FPGASpawner(KubeSpawner):
         """,
     ).tag(config=True)
 
+    node_groups = List(
+        Dict(),
+        help="""Cloud node groups the cluster-autoscaler can grow, for burst capacity.
+
+        Keys: name, board (slug), boards_per_node, max_nodes, node_labels
+        (labels that mark the group's nodes; default
+        {"fpga.jupyterhub.io/node-group": name}). Mirror the autoscaler's
+        node-template tags; the form then shows "can burst to N".
+        """,
+    ).tag(config=True)
+
     fpga_board = Unicode(
         "",
         help="Board slug for this server. Set by a profile's kubespawner_override; empty = no FPGA.",
@@ -142,7 +129,7 @@ class FPGASpawner(KubeSpawner):
         super().__init__(*args, **kwargs)
         # CatalogError propagates: a bad catalog must fail loudly, never half-work.
         self.catalog = catalog_from_config(
-            self.boards, self.licenses, self.accelerators, self.catalog_file
+            {k: getattr(self, k) for k in CATALOG_KEYS}, self.catalog_file
         )
         self._pre_override: dict[str, Any] = {}
         self.fpga_placement: Placement | None = None
