@@ -9,6 +9,7 @@ is pointed at a placeholder address when no kubeconfig is present.
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -101,6 +102,8 @@ def make_spawner(
 ):
     """Build a spawner as JupyterHub would; call inside a running event loop."""
     cls = cls or spawner_class_from(config)
+    config = copy.deepcopy(config)
+    config.FPGASpawner.capacity_watch = False  # a dry run talks to no cluster
     stand_in = StandInUser(user, [StandInGroup(g) for g in groups or []])
     return cls(config=config, user=stand_in, hub=StandInHub(), _mock=True)
 

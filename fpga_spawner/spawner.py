@@ -10,21 +10,26 @@ kubespawner's state at kubespawner's documented extension points:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 from typing import Any
 
 from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
 from tornado import web
-from traitlets import Bool, Dict, Integer, List, Unicode
+from traitlets import Bool, Dict, Float, Integer, List, Unicode
 
 from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 
-from .catalog import CATALOG_KEYS, CatalogError, catalog_from_config
-from .placement import CapacityView, Placement, PlacementError, place_accelerator, place_board
+from .capacity import BoardCapacity, CapacityLedger
+from .capacity_watch import CapacityWatch, shared_capacity_watch
+from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
+from .placement import Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import LOCATION_LABEL, build_pod_patch
 from .profiles import UserOptionsError, catalog_profiles, check_user_options
+from .progress import capacity_summary, explain_event, start_message
 
 
 class FPGASpawner(KubeSpawner):
@@ -85,6 +90,21 @@ class FPGASpawner(KubeSpawner):
         """,
     ).tag(config=True)
 
+    capacity_watch = Bool(
+        True,
+        help="""Watch nodes and pods for live FPGA capacity (one watch per hub).
+
+        The form shows free boards, placement prefers free on-premises boards,
+        and requests that could never fit are refused. Turn off only where
+        the hub may not list nodes (then placement follows catalog order).
+        """,
+    ).tag(config=True)
+
+    capacity_wait = Float(
+        5.0,
+        help="Seconds a spawn waits for the first capacity listing after a hub (re)start.",
+    ).tag(config=True)
+
     fpga_board = Unicode(
         "",
         help="Board slug for this server. Set by a profile's kubespawner_override; empty = no FPGA.",
@@ -135,20 +155,34 @@ class FPGASpawner(KubeSpawner):
         self.fpga_placement: Placement | None = None
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
+        self._capacity: CapacityWatch | None = None
         if self.catalog:
             self.profile_list = self._fpga_profile_list
+            if self.capacity_watch:
+                self._capacity = shared_capacity_watch(
+                    lambda: CapacityLedger.for_catalog(self.catalog),
+                    (id(self.api), id(self.catalog)),
+                    self.api,
+                    self.log,
+                )
 
     # -- profiles ---------------------------------------------------------
 
     def user_group_names(self) -> list[str]:
         return sorted(g.name for g in getattr(self.user, "groups", []) or [])
 
-    def capacity_view(self) -> CapacityView | None:
+    def capacity_view(self) -> CapacityLedger | None:
         """Live FPGA capacity; None means unknown (placement then uses catalog order)."""
-        return None
+        watch = self._capacity
+        return watch.ledger if watch is not None and watch.ready.is_set() else None
 
-    def capacity_text(self, board) -> str:
-        return ""
+    def board_capacity(self, board: Board) -> BoardCapacity | None:
+        ledger = self.capacity_view()
+        return ledger.board(board.resource) if ledger is not None else None
+
+    def capacity_text(self, board: Board) -> str:
+        cap = self.board_capacity(board)
+        return f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
 
     async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
         admin = self._sorted_dict_values(self._admin_profile_list)
@@ -181,6 +215,10 @@ class FPGASpawner(KubeSpawner):
 
     async def load_user_options(self) -> None:
         self.reset_profile_state()
+        if self._capacity is not None and not self._capacity.ready.is_set():
+            # right after a hub (re)start: let the first listing land
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
         profile_list = await self.initialized_profile_list()
         try:
             self.user_options = check_user_options(
@@ -225,3 +263,21 @@ class FPGASpawner(KubeSpawner):
             )
             self._fpga_patch = (placement, patch_models(patch))
         return apply_pod_patch(pod, self._fpga_patch[1])
+
+    # -- progress ---------------------------------------------------------------
+
+    async def progress(self):
+        """kubespawner's progress, with FPGA waits explained in words."""
+        placement = self.fpga_placement
+        if placement is not None:
+            yield {
+                "progress": 1,
+                "message": start_message(placement, self.board_capacity(placement.board)),
+            }
+        async for event in super().progress():
+            raw = event.get("raw_event")
+            if placement is not None and raw:
+                explained = explain_event(raw, placement, self.board_capacity(placement.board))
+                if explained:
+                    event = {**event, "message": explained}
+            yield event

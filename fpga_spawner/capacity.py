@@ -1,0 +1,198 @@
+"""Live FPGA capacity as incremental counts, fed by node and pod events.
+
+The hub must answer "how many U250s are free?" on every form render and every
+spawn without asking the API server, and it must do so for clusters of
+thousands of nodes. :class:`CapacityLedger` therefore keeps only what capacity
+needs: per node its FPGA allocatable and group, per pod its node and FPGA
+request. Each event adjusts running totals, so a query is a dictionary lookup,
+not a scan. It is pure (no I/O): the watch in :mod:`.capacity_watch` feeds it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .catalog import Catalog, NodeGroup
+
+
+@dataclass(frozen=True)
+class BoardCapacity:
+    """What the form shows for one board type."""
+
+    total: int
+    in_use: int
+    free: int
+    largest_free_on_one_node: int
+    burst: int
+    """More boards the cloud node groups could still add."""
+    burst_per_node: int
+
+
+def _quantity(value: object) -> int:
+    """Extended resources are whole numbers; anything else counts as zero."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+@dataclass
+class _Node:
+    allocatable: dict[str, int]
+    group: str
+    schedulable: bool
+
+
+class CapacityLedger:
+    """Incremental FPGA accounting over nodes and pods (only the FPGA resources named)."""
+
+    def __init__(self, board_resources: Mapping[str, str], node_groups: Iterable[NodeGroup] = ()):
+        """`board_resources` maps board slugs to their extended resource names."""
+        self.board_resources = dict(board_resources)
+        self.resources = frozenset(self.board_resources.values())
+        self.node_groups = {g.name: g for g in node_groups}
+        self._nodes: dict[str, _Node] = {}
+        self._pods: dict[str, tuple[str, dict[str, int]]] = {}
+        self._used_on: dict[str, Counter[str]] = {}
+        self._total: Counter[str] = Counter()
+        self._used: Counter[str] = Counter()
+        # resource -> {free boards on a node: number of such nodes}
+        self._free_hist: dict[str, Counter[int]] = {r: Counter() for r in self.resources}
+        self._alloc_hist: dict[str, Counter[int]] = {r: Counter() for r in self.resources}
+        self._group_nodes: Counter[str] = Counter()
+
+    @classmethod
+    def for_catalog(cls, catalog: Catalog) -> CapacityLedger:
+        return cls({b.slug: b.resource for b in catalog.boards}, catalog.node_groups)
+
+    # -- feeding --------------------------------------------------------------
+
+    def _group_of(self, labels: Mapping[str, str]) -> str:
+        for group in self.node_groups.values():
+            if all(labels.get(k) == v for k, v in group.node_labels):
+                return group.name
+        return ""
+
+    def _node_free(self, name: str) -> dict[str, int]:
+        node = self._nodes[name]
+        used = self._used_on.get(name, Counter())
+        return {r: node.allocatable.get(r, 0) - used[r] for r in node.allocatable}
+
+    def _hist(self, name: str, sign: int) -> None:
+        node = self._nodes.get(name)
+        if node is None or not node.schedulable:
+            return
+        for resource, free in self._node_free(name).items():
+            self._free_hist[resource][free] += sign
+            if self._free_hist[resource][free] == 0:
+                del self._free_hist[resource][free]
+
+    def set_node(
+        self,
+        name: str,
+        allocatable: Mapping[str, object],
+        labels: Mapping[str, str],
+        schedulable: bool = True,
+    ) -> None:
+        self.delete_node(name)
+        fpga = {r: _quantity(v) for r, v in allocatable.items() if r in self.resources}
+        group = self._group_of(labels)
+        self._nodes[name] = _Node(fpga, group, schedulable)
+        if group:
+            self._group_nodes[group] += 1
+        if schedulable:
+            self._total.update(fpga)
+            for resource, count in fpga.items():
+                self._alloc_hist[resource][count] += 1
+        self._hist(name, +1)
+
+    def delete_node(self, name: str) -> None:
+        node = self._nodes.get(name)
+        if node is None:
+            return
+        self._hist(name, -1)
+        if node.schedulable:
+            self._total.subtract(node.allocatable)
+            for resource, count in node.allocatable.items():
+                self._alloc_hist[resource][count] -= 1
+                if not self._alloc_hist[resource][count]:
+                    del self._alloc_hist[resource][count]
+        if node.group:
+            self._group_nodes[node.group] -= 1
+        del self._nodes[name]
+
+    def set_pod(
+        self, uid: str, node_name: str, requests: Mapping[str, object], active: bool
+    ) -> None:
+        """A pod holds its FPGAs while bound to a node and not finished."""
+        self.delete_pod(uid)
+        fpga = {r: _quantity(v) for r, v in requests.items() if r in self.resources}
+        if not (active and node_name and fpga):
+            return
+        self._hist(node_name, -1)
+        self._pods[uid] = (node_name, fpga)
+        self._used_on.setdefault(node_name, Counter()).update(fpga)
+        self._used.update(fpga)
+        self._hist(node_name, +1)
+
+    def delete_pod(self, uid: str) -> None:
+        held = self._pods.pop(uid, None)
+        if held is None:
+            return
+        node_name, fpga = held
+        self._hist(node_name, -1)
+        self._used_on[node_name].subtract(fpga)
+        self._used.subtract(fpga)
+        self._hist(node_name, +1)
+
+    def node_names(self) -> set[str]:
+        return set(self._nodes)
+
+    def pod_uids(self) -> set[str]:
+        return set(self._pods)
+
+    def clear(self) -> None:
+        self.__init__(self.board_resources, self.node_groups.values())
+
+    # -- queries (constant time in the cluster size) ----------------------------
+
+    def _groups_for(self, resource: str) -> list[NodeGroup]:
+        return [
+            g for g in self.node_groups.values() if self.board_resources.get(g.board) == resource
+        ]
+
+    def _burst(self, resource: str) -> tuple[int, int]:
+        boards = per_node = 0
+        for group in self._groups_for(resource):
+            room = max(0, group.max_nodes - self._group_nodes[group.name])
+            boards += room * group.boards_per_node
+            per_node = max(per_node, group.boards_per_node if room else 0)
+        return boards, per_node
+
+    def board(self, resource: str) -> BoardCapacity:
+        hist = self._free_hist.get(resource) or Counter()
+        largest = max((free for free, n in hist.items() if n > 0), default=0)
+        burst, per_node = self._burst(resource)
+        total, used = self._total[resource], self._used[resource]
+        return BoardCapacity(total, used, max(0, total - used), max(0, largest), burst, per_node)
+
+    def fits_now(self, resource: str, count: int) -> bool:
+        return self.board(resource).largest_free_on_one_node >= count
+
+    def fits_after_scale_up(self, resource: str, count: int) -> bool:
+        return self._burst(resource)[1] >= count
+
+    def could_ever_fit(self, resource: str, count: int) -> bool:
+        largest_node = max(self._alloc_hist.get(resource) or [0])
+        template = max((g.boards_per_node for g in self._groups_for(resource)), default=0)
+        return max(largest_node, template) >= count
+
+    @property
+    def pod_count(self) -> int:
+        return len(self._pods)
+
+    @property
+    def node_count(self) -> int:
+        return len(self._nodes)
