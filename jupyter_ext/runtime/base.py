@@ -62,9 +62,14 @@ class InvalidArgument(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class In:
-    """An input buffer: copied (or, if already device-resident, not) and synced to the device."""
+    """An input buffer: copied (or, if already device-resident, not) and synced to the device.
 
-    array: np.ndarray
+    ``array`` may be a zero-argument callable returning the array: a device
+    layout (e.g. padding) that only the XRT backend needs is then never built
+    by the emulation.
+    """
+
+    array: np.ndarray | Callable[[], np.ndarray]
     name: str = ""
 
 
@@ -108,15 +113,16 @@ class Ref:
 class Scalar:
     """A 32-bit scalar argument, already in the integer form pyxrt accepts.
 
-    pyxrt's ``kernel.__call__`` / ``run.set_arg`` take buffers and Python ints
-    only: a ``float`` is silently dropped and ``np.float32`` truncated. Floats
-    therefore travel as their IEEE-754 bit pattern (:meth:`f32`); the kernel
-    reads the same 32 bits as a ``float``.
+    pyxrt's ``kernel.__call__`` / ``run.set_arg`` take buffers and C ``int``
+    only: a ``float`` is silently dropped and ``np.float32`` truncated. So
+    every scalar travels as a signed 32-bit int: floats as their IEEE-754 bit
+    pattern (:meth:`f32`), unsigned values above 2**31 as their two's
+    complement (:meth:`u32`); the kernel reads the same 32 bits as its type.
     """
 
     value: int
     name: str = ""
-    kind: str = "int"  # "int" | "uint" | "f32" (for display and for the emulation)
+    kind: str = "int"  # "int" | "uint" | "f32" (for display)
 
     @classmethod
     def i32(cls, value: int, name: str = "") -> Scalar:
@@ -130,7 +136,7 @@ class Scalar:
         v = int(value)
         if not 0 <= v < 2**32:
             raise InvalidArgument(name or "scalar", f"{v} does not fit an unsigned 32-bit int")
-        return cls(v, name, "uint")
+        return cls(v - 2**32 if v >= 2**31 else v, name, "uint")
 
     @classmethod
     def f32(cls, value: float, name: str = "") -> Scalar:

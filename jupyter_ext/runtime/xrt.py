@@ -178,8 +178,10 @@ class XRTBackend(Backend):
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
         return map_array(self._alloc(nbytes, group), tuple(shape), dtype, group, self)
 
-    def _input(self, lk: _Loaded, index: int, group: int, array: np.ndarray) -> Any:
+    def _input(self, lk: _Loaded, index: int, group: int, array: Any) -> Any:
         """The bo to pass for an input: the array's own when it is one, else a staged copy."""
+        if callable(array):
+            array = array()
         if usable_in_place(array, group, self):
             return array.bo
         key = (index, array.nbytes)

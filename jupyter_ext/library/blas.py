@@ -1,0 +1,133 @@
+"""BLAS: single-precision GEMM on Vitis BLAS' instruction-driven ``blasKernel``.
+
+``blasKernel`` takes one buffer twice (read and write port) holding an
+instruction page; each 64-byte instruction names an operation and the page
+offsets (relative to the instruction buffer's device address) of its
+matrices, which live in buffers of the same memory group (as in
+Vitis_Libraries/blas L3 ``GemmArgs``)::
+
+    int32 optype = 2 (OpGemm), aOffset, bOffset, cOffset, xOffset,
+          m, k, n, lda, ldb, ldc, ldx, postScale << 8 | postShift, 0, 0, 0
+
+It computes ``C = A @ B + X``. Matrix sizes must be multiples of the kernel's
+block size (``GEMX_ddrWidth * max(gemm{M,K,N}Blocks)``, fixed at build time;
+``min_size``), so the host pads and the result is the top-left ``m x n``
+view (no copy). The CPU model is plain numpy ``matmul`` in float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, get_runtime
+from ..runtime.base import Backend, InvalidArgument
+
+KERNEL = "blasKernel"
+PAGE_SIZE = 4096
+INSTR_BYTES = 2 * PAGE_SIZE  # the instruction buffer XHost allocates
+OP_GEMM = 2  # xf::blas OpType: OpControl, OpGemv, OpGemm, ...
+DEFAULT_MIN_SIZE = 64  # ddrWidth 16 floats x 4 blocks, the float32 gemm xclbin's default
+
+
+def _matrix(name: str, a: Any, ndim: int = 2) -> np.ndarray:
+    arr = np.asanyarray(a)
+    if arr.ndim != ndim:
+        raise InvalidArgument(name, f"{arr.ndim}-D", "a 2-D matrix")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise InvalidArgument(name, f"dtype {arr.dtype}", "real numbers (computed in float32)")
+    if 0 in arr.shape:
+        raise InvalidArgument(name, f"shape {arr.shape}", "a non-empty matrix")
+    return arr
+
+
+def _padded(a: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """``a`` as a float32 C-contiguous rows x cols matrix: no copy when it already is one."""
+    if a.shape == (rows, cols):
+        if a.dtype == np.float32 and a.flags.c_contiguous:
+            return a  # the same object: a DeviceArray is used in place on XRT
+        return np.ascontiguousarray(a, dtype=np.float32)
+    out = np.zeros((rows, cols), np.float32)
+    out[: a.shape[0], : a.shape[1]] = a
+    return out
+
+
+def _pad_to(v: int, step: int) -> int:
+    return -(-v // step) * step
+
+
+def gemm_instruction(
+    base: int, addresses: Sequence[int], m: int, k: int, n: int, post_scale: int = 1
+) -> np.ndarray:
+    """The 16 int32 words of a GEMM instruction for matrices at ``addresses`` (A, B, C, X)."""
+    offsets = []
+    for name, addr in zip("ABCX", addresses, strict=True):
+        delta = int(addr) - int(base)
+        if delta < 0 or delta % PAGE_SIZE:
+            raise RuntimeError(
+                f"{KERNEL}: matrix {name} at 0x{addr:x} is not page-aligned above "
+                f"the instruction buffer at 0x{base:x}"
+            )
+        offsets.append(delta // PAGE_SIZE)
+    words = [OP_GEMM, *offsets, m, k, n, k, n, n, n, (post_scale << 8) | 0, 0, 0, 0]
+    return np.array(words, dtype=np.int64).astype(np.uint32).view(np.int32)
+
+
+def gemm(
+    a: Any,
+    b: Any,
+    bias: Any = None,
+    *,
+    min_size: int = DEFAULT_MIN_SIZE,
+    runtime: Backend | None = None,
+) -> Result:
+    """``a @ b (+ bias)`` in float32; ``result.value`` is the m x n matrix."""
+    A = _matrix("a", a)
+    B = _matrix("b", b)
+    m, k = A.shape
+    if B.shape[0] != k:
+        raise InvalidArgument("b", f"shape {B.shape} after a of shape {A.shape}", f"{k} rows")
+    n = B.shape[1]
+    X = None
+    if bias is not None:
+        X = np.broadcast_to(np.asarray(bias, dtype=np.float32), (m, n))
+    if not (isinstance(min_size, int) and min_size >= 1):
+        raise InvalidArgument(
+            "min_size", repr(min_size), "a positive int (the xclbin's block size)"
+        )
+    mp, kp, np_ = (_pad_to(v, min_size) for v in (m, k, n))
+
+    def model() -> list[np.ndarray]:
+        c = np.matmul(A, B, dtype=np.float32)
+        if X is not None:
+            c += X
+        return [c]
+
+    # Device-side operands, padded to the kernel's block size: built only if XRT runs.
+    zeros = lambda: np.zeros((mp, np_), np.float32)  # noqa: E731 - no bias: X = 0
+    extra = (
+        In(lambda: _padded(A, mp, kp), "A"),
+        In(lambda: _padded(B, kp, np_), "B"),
+        Out((mp, np_), np.float32, "C"),
+        In((lambda: _padded(X, mp, np_)) if X is not None else zeros, "X"),
+    )
+
+    def patch(arg_addr: Sequence[int | None], extra_addr: Sequence[int], scratch: dict) -> None:
+        instr = scratch[0]
+        instr[:] = 0
+        words = gemm_instruction(int(arg_addr[0]), extra_addr, mp, kp, np_)
+        instr[: words.nbytes] = words.view(np.uint8)
+
+    kc = KernelCall(
+        function="blas.gemm",
+        kernel=KERNEL,
+        args=(Scratch(INSTR_BYTES, "p_DdrRd"), Ref(0)),
+        extra=extra,
+        patch=patch,
+        model=model,
+        collect=lambda outs: outs[0][:m, :n],
+        details={"m": m, "k": k, "n": n, "bias": X is not None},
+    )
+    return (runtime or get_runtime()).run(kc)
