@@ -13,6 +13,7 @@ value here is refused with a message that lists what is allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -94,6 +95,26 @@ def catalog_profiles(
     return profiles
 
 
+def custom_image_option(default_image: str, regex: str) -> dict[str, Any]:
+    """An `image` option whose free-text choice replaces the image (fancy-profiles)."""
+    return {
+        "display_name": "Image",
+        "choices": {
+            "default": {
+                "display_name": default_image or "the hub's default image",
+                "default": True,
+                "kubespawner_override": {},
+            }
+        },
+        "unlisted_choice": {
+            "enabled": True,
+            "display_name": "Custom image",
+            "validation_regex": regex,
+            "kubespawner_override": {"image": "{value}"},
+        },
+    }
+
+
 def _allowed(values: Sequence[str]) -> str:
     return ", ".join(values) if values else "(none)"
 
@@ -158,7 +179,14 @@ def check_user_options(
                 f"{profile['slug']!r}. Allowed: {_allowed(choices)}"
             )
         options[name] = value
-    for key in list(options):
-        if key.endswith("--unlisted-choice") and not isinstance(options[key], str):
+    for name, option in profile_options.items():
+        key = f"{name}--unlisted-choice"
+        if key not in options:
+            continue
+        value = options[key]
+        if not isinstance(value, str):
             raise UserOptionsError(f"{key} must be a string")
+        regex = option.get("unlisted_choice", {}).get("validation_regex")
+        if value and regex and not re.match(regex, value):
+            raise UserOptionsError(f"{key}={value!r} must match {regex!r}")
     return options

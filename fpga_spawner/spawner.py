@@ -18,17 +18,23 @@ from typing import Any
 from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
 from tornado import web
-from traitlets import Bool, Dict, Float, Integer, List, Unicode
+from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
 
 from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 
+from .binder import BINDER_USER_OPTIONS, binder_overrides, is_binder_launch, parse_binder_rules
 from .capacity import BoardCapacity, CapacityLedger
 from .capacity_watch import CapacityWatch, shared_capacity_watch
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
 from .placement import Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import LOCATION_LABEL, build_pod_patch
-from .profiles import UserOptionsError, catalog_profiles, check_user_options
+from .profiles import (
+    UserOptionsError,
+    catalog_profiles,
+    check_user_options,
+    custom_image_option,
+)
 from .progress import capacity_summary, explain_event, start_message
 
 
@@ -105,6 +111,49 @@ class FPGASpawner(KubeSpawner):
         help="Seconds a spawn waits for the first capacity listing after a hub (re)start.",
     ).tag(config=True)
 
+    binder_rules = List(
+        Dict(),
+        help="""FPGAs for Binder launches, which carry a repository instead of a profile.
+
+        Each rule: pattern (a regex searched in repo_url and in BinderHub's
+        binder_request, e.g. "github.com/org/vision-.*") and either board +
+        count or accelerator + replicas. The first match wins; a rule never
+        replaces the image BinderHub built.
+        """,
+    ).tag(config=True)
+
+    binder_default = Dict(
+        help="""FPGA for Binder launches that no rule matches: {board, count} or
+        {accelerator, replicas}; empty (the default) means no FPGA.""",
+    ).tag(config=True)
+
+    binder_launches = Bool(
+        help="""Accept BinderHub's launch options (image, token, repo_url, ...).
+
+        Defaults to True when the spawner class includes BinderHub's
+        BinderSpawnerMixin (`class BinderSpawner(BinderSpawnerMixin, FPGASpawner)`).
+        """,
+    ).tag(config=True)
+
+    @default("binder_launches")
+    def _binder_launches_default(self) -> bool:
+        return any(cls.__name__ == "BinderSpawnerMixin" for cls in type(self).__mro__)
+
+    allow_custom_image = Bool(
+        False,
+        help="""Give every FPGA profile an `image` option with a free-text choice.
+
+        jupyterhub-fancy-profiles with binderhub-service sends
+        {"profile": slug, "image--unlisted-choice": "<built image>"}; this
+        makes such answers valid for FPGA profiles.
+        """,
+    ).tag(config=True)
+
+    custom_image_regex = Unicode(
+        r"^[a-z0-9.\-_/:@]+$",
+        help="Regex a custom image (allow_custom_image) must match.",
+    ).tag(config=True)
+
     fpga_board = Unicode(
         "",
         help="Board slug for this server. Set by a profile's kubespawner_override; empty = no FPGA.",
@@ -151,6 +200,9 @@ class FPGASpawner(KubeSpawner):
         self.catalog = catalog_from_config(
             {k: getattr(self, k) for k in CATALOG_KEYS}, self.catalog_file
         )
+        self._binder_rules, self._binder_default = parse_binder_rules(
+            self.binder_rules, self.binder_default, self.catalog
+        )
         self._pre_override: dict[str, Any] = {}
         self.fpga_placement: Placement | None = None
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
@@ -189,6 +241,11 @@ class FPGASpawner(KubeSpawner):
         if callable(admin):
             admin = await maybe_future(admin(spawner))
         own = catalog_profiles(self.catalog, self.user_group_names(), self.capacity_text)
+        if self.allow_custom_image:
+            for profile in own:
+                profile["profile_options"]["image"] = custom_image_option(
+                    self.image, self.custom_image_regex
+                )
         return [*copy.deepcopy(admin or []), *own]
 
     async def initialized_profile_list(self) -> list[dict]:
@@ -214,19 +271,28 @@ class FPGASpawner(KubeSpawner):
         self.fpga_placement = None
 
     async def load_user_options(self) -> None:
+        image = self.image  # BinderHub's mixin sets it before start(); keep it
         self.reset_profile_state()
         if self._capacity is not None and not self._capacity.ready.is_set():
             # right after a hub (re)start: let the first listing land
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
         profile_list = await self.initialized_profile_list()
+        extra_keys = list(self.extra_user_option_keys)
+        if self.binder_launches:
+            extra_keys += BINDER_USER_OPTIONS
         try:
             self.user_options = check_user_options(
-                self.user_options or {}, profile_list, self.extra_user_option_keys
+                self.user_options or {}, profile_list, extra_keys
             )
         except UserOptionsError as e:
             raise web.HTTPError(400, str(e)) from None
         await super().load_user_options()
+        if self.binder_launches and is_binder_launch(self.user_options):
+            self._apply_overrides(
+                binder_overrides(self._binder_rules, self._binder_default, self.user_options)
+            )
+            self.image = image
         try:
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:
