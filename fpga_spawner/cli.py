@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--group", action="append", default=[], help="a JupyterHub group of the user (repeatable)"
     )
     render.set_defaults(func=_render)
+
+    from .demo import add_arguments
+
+    demo = sub.add_parser(
+        "demo", help="run JupyterHub, FPGASpawner and an emulated cluster on this machine"
+    )
+    add_arguments(demo)
+    demo.set_defaults(func=_demo)
     return parser
 
 

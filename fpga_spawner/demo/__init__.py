@@ -1,0 +1,63 @@
+"""`jupyterhub-fpga demo`: the whole product on one machine, with emulated FPGAs."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .launcher import DemoError, DemoStack
+
+WHAT_TO_TRY = """\
+JupyterHub with FPGASpawner is running at {url}
+  (an EMULATED Kubernetes cluster: U250 and U280 on premises, AWS F2 nodes on demand;
+   every FPGA here is an emulated CPU model)
+
+Try:
+  1. Log in with any name (no password).
+  2. Pick "AMD Alveo U250" (see the live "1 of 1 free"), then Start.
+  3. Open getting-started.ipynb and run %fpga status: the emulated U250 appears.
+  4. In a second browser profile, log in as someone else and ask for the U250 too:
+     the spawn page explains that none is free and waits until the first user stops.
+  5. Pick "Accelerator: Stereo block matching" x 4 while the U250 is busy: the
+     emulated autoscaler adds an F2 node (watch the progress messages).
+
+State and logs: {state}
+Press Ctrl-C to stop everything.
+"""
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    state = Path(args.state_dir) if args.state_dir else Path(tempfile.mkdtemp(prefix="fpga-demo-"))
+    stack = DemoStack(state_dir=state, port=args.port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        started = time.monotonic()
+        print("Starting the Kubernetes API emulator and JupyterHub ...", flush=True)
+        stack.start()
+        print(f"Ready in {time.monotonic() - started:.1f} s.\n", flush=True)
+        print(WHAT_TO_TRY.format(url=stack.url, state=state), flush=True)
+        while not stop.wait(0.5):
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    raise DemoError(f"{name} stopped unexpectedly; see {state / (name + '.log')}")
+    except DemoError as e:
+        print(f"jupyterhub-fpga demo: {e}", flush=True)
+        return 1
+    finally:
+        print("Stopping ...", flush=True)
+        stack.stop()
+        print("Stopped; nothing is left running.", flush=True)
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8000, help="public port of the hub (8000)")
+    parser.add_argument(
+        "--state-dir", default="", help="where the demo keeps its database, homes and logs"
+    )

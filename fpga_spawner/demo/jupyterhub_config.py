@@ -1,0 +1,99 @@
+"""JupyterHub configuration of `jupyterhub-fpga demo` (and of the end-to-end tests).
+
+Everything runs on loopback: the hub, the proxy, the Kubernetes API emulator
+(which stands in for a cluster, never in production) and the single-user
+servers it starts as local processes. FPGAs are EMULATED. Settings that vary
+per run come from FPGA_DEMO_* environment variables set by the demo launcher.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by JupyterHub
+
+here = Path(__file__).resolve().parent
+state = Path(os.environ["FPGA_DEMO_DIR"])
+bin_dir = Path(sys.executable).parent
+
+
+def port(name):
+    return int(os.environ[f"FPGA_DEMO_{name}_PORT"])
+
+
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = port("HUB_PUBLIC")
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = port("HUB_API")
+c.JupyterHub.hub_connect_url = f"http://127.0.0.1:{port('HUB_API')}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{port('PROXY_API')}"
+c.ConfigurableHTTPProxy.command = [str(bin_dir / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.should_start = True
+c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+
+# A login that takes any name (demo only).
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allow_all = True
+c.Authenticator.admin_users = {"admin"}
+
+admin_token = os.environ.get("FPGA_DEMO_ADMIN_TOKEN")
+if admin_token:  # the tests drive the REST API with it
+    c.JupyterHub.services = [{"name": "fpga-demo-admin", "api_token": admin_token}]
+    c.JupyterHub.load_roles = [
+        {
+            "name": "fpga-demo-admin",
+            "scopes": ["admin:users", "admin:servers", "read:users"],
+            "services": ["fpga-demo-admin"],
+        }
+    ]
+
+c.JupyterHub.spawner_class = "fpga"
+c.FPGASpawner.catalog_file = str(here / "catalog.yaml")
+c.FPGASpawner.fpga_emulation = True
+c.FPGASpawner.xclbin_path = [str(state / "xclbin")]
+c.KubeSpawner.namespace = os.environ.get("FPGA_DEMO_NAMESPACE", "jhub")
+c.KubeSpawner.image = "emulated/jupyterhub-fpga-notebook:demo"
+c.KubeSpawner.cmd = ["jupyterhub-singleuser"]
+c.KubeSpawner.start_timeout = int(os.environ.get("FPGA_DEMO_START_TIMEOUT", "120"))
+c.KubeSpawner.http_timeout = 60
+c.KubeSpawner.cpu_guarantee = 0.5
+c.KubeSpawner.mem_guarantee = "1G"
+c.Spawner.default_url = os.environ.get("FPGA_DEMO_DEFAULT_URL", "/lab")
+
+# Home directories: a hostPath volume per user, seeded with the example notebooks.
+c.KubeSpawner.volumes = [
+    {
+        "name": "home",
+        "hostPath": {"path": str(state / "home" / "{username}"), "type": "DirectoryOrCreate"},
+    }
+]
+c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
+c.KubeSpawner.working_dir = "/home/jovyan"
+c.KubeSpawner.environment = {
+    "IPYTHONDIR": str(state / "ipython"),  # loads %fpga in every kernel
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+def seed_home(spawner):
+    home = state / "home" / spawner.user.name
+    if not home.exists():
+        notebooks = Path(os.environ.get("FPGA_DEMO_NOTEBOOKS", here / "notebooks"))
+        shutil.copytree(notebooks, home) if notebooks.is_dir() else home.mkdir(parents=True)
+
+
+c.Spawner.pre_spawn_hook = seed_home
+
+c.KubeSpawner.profile_list = [
+    {
+        "display_name": "CPU only",
+        "slug": "cpu",
+        "description": "No FPGA: library functions run in emulation",
+        "default": True,
+    }
+]
