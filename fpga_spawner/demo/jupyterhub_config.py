@@ -33,7 +33,7 @@ c.ConfigurableHTTPProxy.should_start = True
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
-c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_servers = os.environ.get("FPGA_DEMO_CLEANUP", "1") == "1"
 c.JupyterHub.cleanup_proxy = True
 
 # A login that takes any name (demo only).

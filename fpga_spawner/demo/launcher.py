@@ -94,6 +94,8 @@ class DemoStack:
     admin_token: str = field(default_factory=lambda: secrets.token_hex(16))
     start_timeout: int = 120
     default_url: str = "/lab"
+    cluster_file: Path = CLUSTER_FILE
+    extra_env: dict[str, str] = field(default_factory=dict)
     log: Callable[[str], None] = print
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -169,14 +171,22 @@ class DemoStack:
             "FPGA_DEMO_NOTEBOOKS": str(notebooks_dir()),
             "FPGA_DEMO_START_TIMEOUT": str(self.start_timeout),
             "FPGA_DEMO_DEFAULT_URL": self.default_url,
+            **self.extra_env,
         }
+        self._hub_env = hub_env
+        self.start_hub()
+
+    def start_hub(self) -> None:
         jupyterhub = BIN / "jupyterhub"
         self._spawn(
             "jupyterhub",
             [str(jupyterhub if jupyterhub.exists() else "jupyterhub"), "-f", str(HUB_CONFIG)],
-            hub_env,
+            self._hub_env,
         )
         self._wait_until("jupyterhub", lambda: http_ok(f"{self.url}/hub/login"), 60)
+
+    def stop_hub(self, timeout: float = 30) -> None:
+        self._stop("jupyterhub", timeout)
 
     def _write_ipython_profile(self) -> None:
         profile = self.state_dir / "ipython" / "profile_default"
@@ -188,9 +198,11 @@ class DemoStack:
     def stop(self, timeout: float = 30) -> None:
         """Hub first (it deletes the pods), then the emulator; kill what lingers."""
         for name in ("jupyterhub", "k8s-emulator"):
-            process = self.processes.get(name)
-            if process is None or process.poll() is not None:
-                continue
+            self._stop(name, timeout)
+
+    def _stop(self, name: str, timeout: float) -> None:
+        process = self.processes.get(name)
+        if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout)
