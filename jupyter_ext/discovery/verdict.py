@@ -39,7 +39,9 @@ def contract_problems(req: FPGARequest | None, environ: Mapping[str, str]) -> li
 
 
 def _name(req: FPGARequest) -> str:
-    return req.board_name or boards.BOARD_NAMES.get(req.board, req.board)
+    if req.board_name and req.board_name != req.board:
+        return req.board_name
+    return boards.BOARD_NAMES.get(req.board, req.board)
 
 
 def _describe(d: Device) -> str:

@@ -80,7 +80,7 @@ def test_two_u280s(host):
     assert r.devices[1].get("qdma_node") == str(
         host.dev / "xfpga" / f"dma.qdma.u{0xB3 * 256 + 1}.0"
     )  # domain*65536+bus*256+dev*8+fn
-    assert "2 × U280 requested; 2 matching FPGA(s) visible." in r.summary.replace("u280", "U280")
+    assert r.summary == "2 × AMD Alveo U280 requested; 2 matching FPGA(s) visible."
 
 
 def test_two_u280s_on_the_node_but_only_one_mounted(host):
@@ -95,7 +95,10 @@ def test_two_u280s_on_the_node_but_only_one_mounted(host):
     assert r.unassigned[0].health["status"] == "not assigned to this pod"
     assert r.unassigned[0].get("render_node_expected") == "/dev/dri/renderD129"
     assert r.matches_request is False
-    assert r.problems[0] == f"Asked for 2 × u280 (amd.com/{U280_VBNV}-0), but this pod sees only 1."
+    assert (
+        r.problems[0]
+        == f"Asked for 2 × AMD Alveo U280 (amd.com/{U280_VBNV}-0), but this pod sees only 1."
+    )
     assert "0000:b3:00.1" in r.problems[1] and "not mounted into this container" in r.problems[1]
 
 
@@ -212,7 +215,7 @@ def test_wrong_board_and_wrong_shell(host):
     )
     assert r.matches_request is False and r.backend == "hardware"
     text = "\n".join(r.problems)
-    assert "0000:3b:00.1 is AMD Alveo U280, not the requested U250" in text.replace("u250", "U250")
+    assert "0000:3b:00.1 is AMD Alveo U280, not the requested AMD Alveo U250." in text
     assert (
         f"0000:5e:00.1 runs shell xilinx_u250_gen3x16_xdma_shell_3_1, but the request expects {U250_VBNV}"
         in text

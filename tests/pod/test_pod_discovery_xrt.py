@@ -8,6 +8,7 @@ pyxrt ships with XRT and cannot be installed here, so these tests hand
 from __future__ import annotations
 
 import json
+import sys
 import types
 
 from pod_sysfs_trees import U250_VBNV, Host
@@ -119,7 +120,8 @@ def test_broken_pyxrt_never_crashes_discovery(tmp_path):
     assert "permission denied" in bad.health["notes"][0]
 
 
-def test_real_import_path_reports_pyxrt_absent(tmp_path):
+def test_real_import_path_reports_pyxrt_absent(tmp_path, monkeypatch):
+    monkeypatch.delitem(sys.modules, "pyxrt", raising=False)  # another test's stand-in
     r = discover(tmp_path, tmp_path, environ={}, use_pyxrt=True)
     assert r.sources["pyxrt"]["available"] is False
     assert "pyxrt is not installed" in r.sources["pyxrt"]["reason"]

@@ -1,0 +1,94 @@
+"""Start a real `jupyter server` for the tests, and always stop it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+JUPYTER = Path(sys.executable).with_name("jupyter")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, workdir: Path, env: dict[str, str], args: list[str], token: str = "s3cret-token",
+                 base_url: str = "/user/alice/"):  # fmt: skip
+        self.port, self.token, self.base_url = free_port(), token, base_url
+        self.url = f"http://127.0.0.1:{self.port}{base_url}"
+        for d in ("runtime", "data", "config"):
+            (workdir / d).mkdir(parents=True, exist_ok=True)
+        full_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("FPGA_", "ACCELERATOR_", "JUPYTER"))
+        }
+        full_env |= {
+            "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+            "JUPYTER_DATA_DIR": str(workdir / "data"),
+            "JUPYTER_CONFIG_DIR": str(workdir / "config"),
+            **env,
+        }
+        cmd = [
+            str(JUPYTER), "server", "--allow-root", "--no-browser",
+            f"--port={self.port}", "--ip=127.0.0.1", f"--ServerApp.base_url={base_url}",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
+            *args,
+        ]  # fmt: skip
+        self.log = open(workdir / "server.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            cmd,
+            env=full_env,
+            cwd=workdir,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {token}"
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"jupyter server exited: {Path(self.log.name).read_text()[-3000:]}"
+                )
+            try:
+                if self.session.get(self.url + "api/status", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("jupyter server did not become ready")
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.session.get(self.url + path, timeout=kw.pop("timeout", 30), **kw)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.session.close()
+        self.log.close()
