@@ -22,14 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, get_runtime
-from ..runtime.base import Backend, InvalidArgument
+from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, Zeros, get_runtime
+from ..runtime.base import Backend, InvalidArgument, reserve_scratch
 
 KERNEL = "blasKernel"
 PAGE_SIZE = 4096
 INSTR_BYTES = 2 * PAGE_SIZE  # the instruction buffer XHost allocates
 OP_GEMM = 2  # xf::blas OpType: OpControl, OpGemv, OpGemm, ...
 DEFAULT_MIN_SIZE = 64  # ddrWidth 16 floats x 4 blocks, the float32 gemm xclbin's default
+
+reserve_scratch(KERNEL, 0, INSTR_BYTES)  # matrices sit above it (unsigned page offsets)
 
 
 def _matrix(name: str, a: Any, ndim: int = 2) -> np.ndarray:
@@ -106,12 +108,13 @@ def gemm(
         return [c]
 
     # Device-side operands, padded to the kernel's block size: built only if XRT runs.
-    zeros = lambda: np.zeros((mp, np_), np.float32)  # noqa: E731 - no bias: X = 0
     extra = (
         In(lambda: _padded(A, mp, kp), "A"),
         In(lambda: _padded(B, kp, np_), "B"),
         Out((mp, np_), np.float32, "C"),
-        In((lambda: _padded(X, mp, np_)) if X is not None else zeros, "X"),
+        In(lambda: _padded(X, mp, np_), "X")
+        if X is not None
+        else Zeros((mp, np_), np.float32, "X"),
     )
 
     def patch(arg_addr: Sequence[int | None], extra_addr: Sequence[int], scratch: dict) -> None:

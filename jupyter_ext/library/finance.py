@@ -274,7 +274,7 @@ def mc_european(
             Scalar.f32(time_to_maturity, "timeLength"),
             Scalar.f32(strike, "strike"),
             Scalar.u32(OPTION_TYPES[option_type], "optionType"),
-            In(seed_words, "seed"),
+            In(seed_words, "seed", constant=True),
             Out((1,), np.float32, "output"),
             Scalar.f32(required_tolerance, "requiredTolerance"),
             Scalar.u32(samples, "requiredSamples"),

@@ -193,9 +193,9 @@ def color_detect(
         kernel=COLOR_KERNEL,
         args=(
             In(src, "img_in"),
-            In(lo, "low_thresh"),
-            In(hi, "high_thresh"),
-            In(el, "process_shape"),
+            In(lo, "low_thresh", constant=True),
+            In(hi, "high_thresh", constant=True),
+            In(el, "process_shape", constant=True),
             Out((rows, cols), np.uint8, "img_out"),
             Scalar.i32(rows, "rows"),
             Scalar.i32(cols, "cols"),
@@ -261,7 +261,7 @@ def stereo_bm(
         args=(
             In(lft, "img_in_l"),
             In(rgt, "img_in_r"),
-            In(state, "bm_state_in"),
+            In(state, "bm_state_in", constant=True),
             Out((rows, cols), np.uint16, "img_out"),
             Scalar.i32(rows, "rows"),
             Scalar.i32(cols, "cols"),

@@ -23,6 +23,7 @@ from .base import (
     Scalar,
     Scratch,
     Timings,
+    Zeros,
     bits_f32,
     f32_bits,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Scalar",
     "Scratch",
     "Timings",
+    "Zeros",
     "bits_f32",
     "f32_bits",
     "get_runtime",

@@ -66,10 +66,26 @@ class In:
 
     ``array`` may be a zero-argument callable returning the array: a device
     layout (e.g. padding) that only the XRT backend needs is then never built
-    by the emulation.
+    by the emulation. ``constant=True`` marks a small parameter block the
+    library builds (thresholds, a seed; at most :data:`CONSTANT_MAX_BYTES`):
+    the backend keeps one device buffer per distinct content and rewrites
+    nothing when the same parameters come again.
     """
 
     array: np.ndarray | Callable[[], np.ndarray]
+    name: str = ""
+    constant: bool = False
+
+
+CONSTANT_MAX_BYTES = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Zeros:
+    """An input buffer of zeros (blasKernel's X when there is no bias): filled once per size."""
+
+    shape: tuple[int, ...]
+    dtype: Any
     name: str = ""
 
 
@@ -100,6 +116,19 @@ class Scratch:
 
     nbytes: int
     name: str = ""
+
+
+SCRATCH_FIRST: dict[str, dict[int, int]] = {}
+
+
+def reserve_scratch(kernel: str, index: int, nbytes: int) -> None:
+    """Have the XRT backend allocate ``kernel``'s Scratch argument ``index`` before anything else.
+
+    blasKernel addresses its matrices by *unsigned* page offsets from its
+    instruction buffer, so that buffer must be allocated first (lowest
+    address), before any input placed in device memory ahead of a call.
+    """
+    SCRATCH_FIRST.setdefault(kernel, {})[index] = nbytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +209,7 @@ class KernelCall:
     args: Sequence[Arg]
     model: Callable[[], Sequence[np.ndarray]]
     collect: Callable[[Sequence[np.ndarray]], Any] = lambda outs: outs[0]
-    extra: Sequence[In | Out] = ()
+    extra: Sequence[In | Out | Zeros] = ()
     patch: Callable[[Sequence[int | None], Sequence[int], dict[int, np.ndarray]], None] | None = (
         None
     )

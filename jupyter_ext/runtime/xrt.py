@@ -28,6 +28,8 @@ import numpy as np
 
 from .base import (
     BACKEND_XRT,
+    CONSTANT_MAX_BYTES,
+    SCRATCH_FIRST,
     Backend,
     FPGARuntimeError,
     In,
@@ -41,6 +43,7 @@ from .base import (
     Scalar,
     Scratch,
     Timings,
+    Zeros,
 )
 from .buffers import DeviceArray, map_array, usable_in_place
 from .emulation import EmulationBackend
@@ -54,7 +57,7 @@ _RUNNING_STATES = {"ERT_CMD_STATE_NEW", "ERT_CMD_STATE_QUEUED", "ERT_CMD_STATE_R
 class _Loaded:
     """One kernel opened from one xclbin, with its buffer memory groups cached."""
 
-    __slots__ = ("groups", "kernel", "name", "staging", "xclbin")
+    __slots__ = ("constants", "groups", "kernel", "name", "staging", "xclbin")
 
     def __init__(self, name: str, kernel: Any, xclbin: Path) -> None:
         self.name = name
@@ -63,6 +66,8 @@ class _Loaded:
         self.groups: dict[int, int] = {}
         # input staging buffers, reused across calls: (arg index, nbytes) -> (bo, view)
         self.staging: dict[tuple[int, int], tuple[Any, np.ndarray]] = {}
+        # constant parameter blocks and zero buffers: (arg index, content or size) -> bo
+        self.constants: dict[tuple[int, Any], Any] = {}
 
     def group(self, index: int) -> int:
         g = self.groups.get(index)
@@ -74,12 +79,13 @@ class _Loaded:
 class XRTStats:
     """Counters the benchmark and tests read: host copies the backend itself made."""
 
-    __slots__ = ("calls", "staged_bytes", "staged_copies")
+    __slots__ = ("calls", "param_writes", "staged_bytes", "staged_copies")
 
     def __init__(self) -> None:
         self.calls = 0
-        self.staged_copies = 0
+        self.staged_copies = 0  # caller data copied into a staging buffer
         self.staged_bytes = 0
+        self.param_writes = 0  # small parameter blocks written (new constants, InOut seeds)
 
 
 class XRTBackend(Backend):
@@ -163,7 +169,10 @@ class XRTBackend(Backend):
             raise FPGARuntimeError(
                 f"could not open kernel {kernel!r} from {path} on {self.device_label}: {exc}"
             ) from exc
-        return _Loaded(kernel, k, path)
+        loaded = _Loaded(kernel, k, path)
+        for index, nbytes in SCRATCH_FIRST.get(kernel, {}).items():
+            self._scratch(loaded, index, nbytes)
+        return loaded
 
     def _forget_other_xclbins(self, keep: Path) -> None:
         self._xclbins = {p: h for p, h in self._xclbins.items() if p == keep}
@@ -178,12 +187,13 @@ class XRTBackend(Backend):
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
         return map_array(self._alloc(nbytes, group), tuple(shape), dtype, group, self)
 
-    def _input(self, lk: _Loaded, index: int, group: int, array: Any) -> Any:
+    def _input(self, lk: _Loaded, index: int, group: int, arg: In) -> Any:
         """The bo to pass for an input: the array's own when it is one, else a staged copy."""
-        if callable(array):
-            array = array()
+        array = arg.array() if callable(arg.array) else arg.array
         if usable_in_place(array, group, self):
             return array.bo
+        if arg.constant and array.nbytes <= CONSTANT_MAX_BYTES:
+            return self._constant(lk, index, group, array)
         key = (index, array.nbytes)
         cached = lk.staging.get(key)
         if cached is None:
@@ -198,6 +208,30 @@ class XRTBackend(Backend):
         self.stats.staged_bytes += array.nbytes
         return bo
 
+    def _constant(self, lk: _Loaded, index: int, group: int, array: np.ndarray) -> Any:
+        key = (index, np.ascontiguousarray(array).tobytes())
+        cached = lk.constants.get(key)
+        if cached is None:
+            if len(lk.constants) >= 64:  # parameters that never repeat: do not grow forever
+                lk.constants.clear()
+            bo = self._alloc(array.nbytes, group)
+            np.frombuffer(bo.map(), np.uint8, count=array.nbytes)[:] = np.frombuffer(
+                key[1], np.uint8
+            )
+            self.stats.param_writes += 1
+            cached = lk.constants[key] = bo
+        return cached
+
+    def _zeros(self, lk: _Loaded, index: int, group: int, z: Zeros) -> Any:
+        nbytes = int(np.prod(z.shape, dtype=np.int64)) * np.dtype(z.dtype).itemsize
+        key = (index, ("zeros", nbytes))
+        bo = lk.constants.get(key)
+        if bo is None:
+            bo = lk.constants[key] = self._alloc(nbytes, group)
+            np.frombuffer(bo.map(), np.uint8, count=nbytes)[:] = 0  # device memory is not zeroed
+            self.stats.param_writes += 1
+        return bo
+
     def _scratch(self, lk: _Loaded, index: int, nbytes: int) -> tuple[Any, np.ndarray]:
         key = (index, -nbytes)  # negative: never collides with an input staging key
         cached = lk.staging.get(key)
@@ -206,11 +240,13 @@ class XRTBackend(Backend):
             cached = lk.staging[key] = (bo, np.frombuffer(bo.map(), dtype=np.uint8, count=nbytes))
         return cached
 
-    def prepare(self, kernel: str, arg_index: int, array: np.ndarray) -> np.ndarray:
+    def prepare(self, kernel: str, arg_index: int, array: Any) -> Any:
         with self._lock:
             lk = self._load(kernel)
             if lk is None:
                 return array
+            if not isinstance(array, np.ndarray):  # bytes-like: its bytes
+                array = np.frombuffer(memoryview(array).cast("B"), np.uint8)
             out = self._new_array(array.shape, array.dtype, lk.group(arg_index))
             np.copyto(out, array)
             return out
@@ -238,7 +274,7 @@ class XRTBackend(Backend):
             if isinstance(a, Scalar):
                 args.append(a.value)
             elif isinstance(a, In):
-                bo = self._input(lk, i, lk.group(i), a.array)
+                bo = self._input(lk, i, lk.group(i), a)
                 args.append(bo)
                 to_sync.append(bo)
             elif isinstance(a, Out):
@@ -248,6 +284,7 @@ class XRTBackend(Backend):
             elif isinstance(a, InOut):
                 arr = self._new_array(a.array.shape, a.array.dtype, lk.group(i))
                 np.copyto(arr, a.array)
+                self.stats.param_writes += 1
                 args.append(arr.bo)
                 to_sync.append(arr.bo)
                 outs.append((arr.bo, arr))
@@ -265,7 +302,10 @@ class XRTBackend(Backend):
             g0 = lk.group(0)
             for e in call.extra:
                 if isinstance(e, In):
-                    bo = self._input(lk, -1 - len(extra_bos), g0, e.array)
+                    bo = self._input(lk, -1 - len(extra_bos), g0, e)
+                    to_sync.append(bo)
+                elif isinstance(e, Zeros):
+                    bo = self._zeros(lk, -1 - len(extra_bos), g0, e)
                     to_sync.append(bo)
                 else:
                     arr = self._new_array(e.shape, e.dtype, g0)

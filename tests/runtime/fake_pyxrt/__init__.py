@@ -31,8 +31,7 @@ def load(devices: int = 1) -> ModuleType:
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    kernels.install(mod)
+    spec.loader.exec_module(mod)  # installs the kernel behaviours of kernels.py
     mod.reset(devices)
     return mod
 

@@ -1,0 +1,54 @@
+"""Fixtures for the runtime and library tests: the stand-in pyxrt and its xclbins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from jupyter_ext.runtime import EmulationBackend, repository_locator, select_runtime, set_runtime
+from jupyter_ext.runtime.xrt import XRTBackend
+
+from .fake_pyxrt import PLATFORM, load, write_xclbins
+
+
+@pytest.fixture(scope="session")
+def xclbin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real AXLF files holding every kernel the library uses, for the u250 platform."""
+    d = tmp_path_factory.mktemp("xclbin")
+    write_xclbins(d)
+    return d
+
+
+@pytest.fixture
+def fake() -> ModuleType:
+    """A fresh stand-in pyxrt (one device, empty call log)."""
+    return load()
+
+
+@pytest.fixture
+def xrt(fake: ModuleType, xclbin_dir: Path) -> XRTBackend:
+    """The XRT backend on the fake device, finding xclbins through the bitstream repository."""
+    rt = select_runtime(
+        {}, import_pyxrt=lambda: fake, locator=repository_locator([str(xclbin_dir)])
+    )
+    assert isinstance(rt, XRTBackend), rt
+    fake.CALLS.clear()
+    return rt
+
+
+@pytest.fixture
+def emulated() -> EmulationBackend:
+    return EmulationBackend("no pyxrt")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_runtime() -> Iterator[None]:
+    """Tests that set the process-wide runtime must not leak it to other tests."""
+    yield
+    set_runtime(None)
+
+
+__all__ = ["PLATFORM"]
