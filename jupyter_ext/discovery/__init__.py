@@ -106,12 +106,19 @@ def discover(
     )
 
 
+_REPOS: dict[tuple[str, ...] | None, Any] = {}
+
+
 def _repository_lookup(req: FPGARequest | None) -> Callable[[str], dict[str, Any] | None]:
+    """Name a loaded xclbin from the search path; repositories are kept (parse cache)."""
+
     def lookup(uuid: str) -> dict[str, Any] | None:
         from ..xclbin.repository import BitstreamRepository
 
         dirs = req.xclbin_path if req is not None else None
-        return BitstreamRepository(dirs).by_uuid(uuid)
+        if dirs not in _REPOS:
+            _REPOS[dirs] = BitstreamRepository(dirs)
+        return _REPOS[dirs].by_uuid(uuid)
 
     return lookup
 

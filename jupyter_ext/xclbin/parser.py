@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 import struct
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def parse_xclbin(path: str | os.PathLike[str]) -> Xclbin:
     """Parse the xclbin at ``path``."""
     p = Path(path)
     try:
+        if not stat.S_ISREG(os.stat(p).st_mode):  # a FIFO would block open() forever
+            raise XclbinError(p, "not a regular file")
         f = open(p, "rb")  # noqa: SIM115 - closed below, after the mmap
     except OSError as e:
         raise XclbinError(p, f"cannot open: {e.strerror or e}") from None

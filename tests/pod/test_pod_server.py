@@ -36,6 +36,17 @@ class device:
 """
 
 
+# An authorizer that refuses whatever resource a request names in a header: shows
+# the handlers ask for resource "fpga" (JupyterHub's authorizer decides on it).
+DENY_AUTHORIZER = """
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
+
+class DenyNamedResource(AllowAllAuthorizer):
+    def is_authorized(self, handler, user, action, resource):
+        return handler.request.headers.get("X-Deny-Resource") != resource
+"""
+
+
 def _pod(tmp: Path) -> tuple[Host, Path, dict[str, str]]:
     host = Host(tmp / "host")
     host.alveo("0000:3b:00", U250_VBNV, render=128, serial="XFL1ABC")
@@ -116,12 +127,14 @@ def slow_server(tmp_path_factory):
     shim = tmp / "shim"
     shim.mkdir()
     (shim / "pyxrt.py").write_text(SLOW_PYXRT.format(delay=3, vbnv=U250_VBNV, uuid=LOADED))
+    (shim / "deny_authorizer.py").write_text(DENY_AUTHORIZER)
     env["PYTHONPATH"] = str(shim)
     args = [
         f"--FPGADevices.sysfs_root={host.sys}",
         f"--FPGADevices.dev_root={host.dev}",
         "--FPGADevices.refresh_interval=0.5",
         "--FPGADevices.first_wait=1",
+        "--ServerApp.authorizer_class=deny_authorizer.DenyNamedResource",
     ]
     srv = Server(tmp, env, args)
     yield srv
@@ -157,6 +170,17 @@ def test_slow_pyxrt_never_blocks_the_server(slow_server):
         assert slow_server.get("fpga/api/devices").status_code == 200
         assert time.perf_counter() - t0 < 0.5
     assert json.loads(slow_server.get("fpga/api/devices").content)["refreshed_at"] > 0
+
+
+def test_authorization_is_checked_on_the_fpga_resource(slow_server):
+    deny = {"X-Deny-Resource": "fpga"}
+    for path in ("fpga/api/devices", "fpga/api/xclbins"):
+        r = slow_server.get(path, headers=deny)
+        assert r.status_code == 403 and b"0000:3b:00.1" not in r.content
+    assert slow_server.get("api/status", headers=deny).status_code == 200
+    assert (
+        slow_server.get("fpga/api/xclbins", headers={"X-Deny-Resource": "api"}).status_code == 200
+    )
 
 
 def test_bad_option_is_one_clear_error_line(tmp_path):
