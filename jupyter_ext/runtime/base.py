@@ -12,6 +12,7 @@ mistake an emulated number for an FPGA number.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,17 +170,26 @@ class Scalar:
 
     @classmethod
     def f32(cls, value: float, name: str = "") -> Scalar:
-        return cls(f32_bits(value), name, "f32")
+        try:
+            return cls(f32_bits(value), name, "f32")
+        except (OverflowError, struct.error, TypeError):
+            raise InvalidArgument(
+                name or "scalar", f"{value!r}", "a number that fits a 32-bit float"
+            ) from None
 
 
 def f32_bits(value: float) -> int:
     """The bit pattern of ``float32(value)`` as a signed Python int (what pyxrt needs)."""
-    return int(np.float32(value).view(np.int32))
+    return _I32.unpack(_F32.pack(value))[0]
 
 
 def bits_f32(bits: int) -> float:
     """Inverse of :func:`f32_bits` (the device's view of the 32 bits)."""
-    return float(np.int32(bits).view(np.float32))
+    return _F32.unpack(_I32.pack(bits))[0]
+
+
+_F32 = struct.Struct("<f")
+_I32 = struct.Struct("<i")
 
 
 Arg = In | Out | InOut | Scratch | Ref | Scalar

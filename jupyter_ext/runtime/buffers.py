@@ -9,6 +9,7 @@ unmapped memory once the ``bo`` is collected. :class:`DeviceArray` carries the
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ class DeviceArray(np.ndarray):
 def map_array(bo: Any, shape: tuple[int, ...], dtype: Any, group: int, owner: Any) -> DeviceArray:
     """A DeviceArray of ``shape``/``dtype`` over ``bo.map()`` (no copy)."""
     dt = np.dtype(dtype)
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
     flat = np.frombuffer(bo.map(), dtype=dt, count=count)
     arr = flat.reshape(shape).view(DeviceArray)
     arr.bo, arr.group, arr.owner, arr.whole = bo, group, owner, True

@@ -18,6 +18,7 @@ the emulation backend instead, and its result says so.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -184,7 +185,7 @@ class XRTBackend(Backend):
         return self.pyxrt.bo(self.device, max(int(nbytes), 1), self.pyxrt.bo.normal, group)
 
     def _new_array(self, shape: tuple[int, ...], dtype: Any, group: int) -> DeviceArray:
-        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
         return map_array(self._alloc(nbytes, group), tuple(shape), dtype, group, self)
 
     def _input(self, lk: _Loaded, index: int, group: int, arg: In) -> Any:
@@ -223,7 +224,7 @@ class XRTBackend(Backend):
         return cached
 
     def _zeros(self, lk: _Loaded, index: int, group: int, z: Zeros) -> Any:
-        nbytes = int(np.prod(z.shape, dtype=np.int64)) * np.dtype(z.dtype).itemsize
+        nbytes = math.prod(z.shape) * np.dtype(z.dtype).itemsize
         key = (index, ("zeros", nbytes))
         bo = lk.constants.get(key)
         if bo is None:
