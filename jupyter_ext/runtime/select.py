@@ -71,8 +71,10 @@ def select_runtime(
         return EmulationBackend(f"emulation requested ({ENV_EMULATION}=1)")
     try:
         pyxrt = (import_pyxrt or _import_pyxrt)()
-    except ImportError:
+    except ModuleNotFoundError:
         return EmulationBackend("no pyxrt")
+    except Exception as exc:  # e.g. pyxrt present but libxrt_coreutil.so missing
+        return EmulationBackend(f"no pyxrt (import failed: {exc})")
     try:
         count = int(pyxrt.enumerate_devices())
     except Exception as exc:

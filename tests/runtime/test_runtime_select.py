@@ -21,7 +21,7 @@ from .fake_pyxrt import PLATFORM, install_on_path, load
 
 
 def _no_pyxrt():
-    raise ImportError("No module named 'pyxrt'")
+    raise ModuleNotFoundError("No module named 'pyxrt'")
 
 
 def test_no_pyxrt_means_emulation_and_says_so():
@@ -33,6 +33,18 @@ def test_no_pyxrt_means_emulation_and_says_so():
     assert str(r) == repr(r)
     assert r.timings.h2d is None and r.timings.d2h is None  # nothing was transferred
     assert "h2d" not in repr(r)
+
+
+def test_broken_pyxrt_install_means_emulation_with_the_error():
+    def broken():
+        raise ImportError("libxrt_coreutil.so.2: cannot open shared object file")
+
+    rt = select_runtime({}, import_pyxrt=broken)
+    assert rt.name == "emulated"
+    assert (
+        rt.reason
+        == "no pyxrt (import failed: libxrt_coreutil.so.2: cannot open shared object file)"
+    )
 
 
 def test_pyxrt_without_devices_means_emulation():

@@ -20,7 +20,6 @@ whole session.
 from __future__ import annotations
 
 import enum
-import struct
 import uuid as _uuid
 import weakref
 from collections.abc import Callable
@@ -87,43 +86,23 @@ def _c_int(name: str, value: Any) -> int:
 # --- enums ------------------------------------------------------------------------
 
 
-class xrt_info_device(enum.Enum):
-    bdf = 0
-    interface_uuid = 1
-    kdma = 2
-    max_clock_frequency_mhz = 3
-    m2m = 4
-    name = 5
-    nodma = 6
-    offline = 7
-    electrical = 8
-    thermal = 9
-    mechanical = 10
-    memory = 11
-    platform = 12
-    pcie_info = 13
-    host = 14
-    dynamic_regions = 15
-    vmr = 16
-
-
-class xclBOSyncDirection(enum.Enum):
-    XCL_BO_SYNC_BO_TO_DEVICE = 0
-    XCL_BO_SYNC_BO_FROM_DEVICE = 1
-    XCL_BO_SYNC_BO_GMIO_TO_AIE = 2
-    XCL_BO_SYNC_BO_AIE_TO_GMIO = 3
-
-
-class ert_cmd_state(enum.Enum):
-    ERT_CMD_STATE_NEW = 1
-    ERT_CMD_STATE_QUEUED = 2
-    ERT_CMD_STATE_RUNNING = 3
-    ERT_CMD_STATE_COMPLETED = 4
-    ERT_CMD_STATE_ERROR = 5
-    ERT_CMD_STATE_ABORT = 6
-    ERT_CMD_STATE_SUBMITTED = 7
-    ERT_CMD_STATE_TIMEOUT = 8
-    ERT_CMD_STATE_NORESPONSE = 9
+xrt_info_device = enum.Enum(
+    "xrt_info_device",
+    "bdf interface_uuid kdma max_clock_frequency_mhz m2m name nodma offline electrical "
+    "thermal mechanical memory platform pcie_info host dynamic_regions vmr",
+)
+xclBOSyncDirection = enum.Enum(
+    "xclBOSyncDirection",
+    "XCL_BO_SYNC_BO_TO_DEVICE XCL_BO_SYNC_BO_FROM_DEVICE XCL_BO_SYNC_BO_GMIO_TO_AIE "
+    "XCL_BO_SYNC_BO_AIE_TO_GMIO",
+    start=0,
+)
+ert_cmd_state = enum.Enum(
+    "ert_cmd_state",
+    "ERT_CMD_STATE_NEW ERT_CMD_STATE_QUEUED ERT_CMD_STATE_RUNNING ERT_CMD_STATE_COMPLETED "
+    "ERT_CMD_STATE_ERROR ERT_CMD_STATE_ABORT ERT_CMD_STATE_SUBMITTED ERT_CMD_STATE_TIMEOUT "
+    "ERT_CMD_STATE_NORESPONSE",
+)
 
 
 def enumerate_devices() -> int:
@@ -160,32 +139,22 @@ class _XclbinKernel:
 
 
 class xclbin:
-    """Reads the AXLF header and IP_LAYOUT (DESIGN.md section 7) of a real file."""
+    """Reads a real file (with the project's AXLF parser); refuses what XRT refuses."""
 
     def __init__(self, path: str) -> None:
+        from jupyter_ext.xclbin.model import XclbinError
+        from jupyter_ext.xclbin.parser import parse_xclbin
+
         if not isinstance(path, str):
             raise TypeError("xclbin(): incompatible function arguments")
-        p = Path(path)
-        if not p.is_file():
-            raise RuntimeError(f"Failed to open {path}: No such file or directory")
-        data = p.read_bytes()
-        if data[:8] != b"xclbin2\0":
-            raise RuntimeError(f"Invalid xclbin magic in {path}")
+        try:
+            x = parse_xclbin(path)
+        except XclbinError as exc:
+            raise RuntimeError(str(exc)) from None
         self._path = path
-        self._vbnv = data[352:416].split(b"\0", 1)[0].decode()
-        self._uuid = uuid(data[416:432])
-        (count,) = struct.unpack_from("<I", data, 448)
-        names: list[str] = []
-        for i in range(count):
-            kind, _, off, size = struct.unpack_from("<I16s4xQQ", data, 456 + 40 * i)
-            if kind == 8:  # IP_LAYOUT
-                (n,) = struct.unpack_from("<i", data, off)
-                for j in range(n):
-                    ip_type, _, _, raw = struct.unpack_from("<IIQ64s", data, off + 8 + 80 * j)
-                    name = raw.split(b"\0", 1)[0].decode().split(":", 1)[0]
-                    if ip_type == 1 and name not in names:
-                        names.append(name)
-        self._kernels = names
+        self._vbnv = x.platform_vbnv
+        self._uuid = uuid(_uuid.UUID(x.uuid).bytes)
+        self._kernels = list(x.kernel_names)
         _record("xclbin", path=path)
 
     def get_kernels(self) -> list[_XclbinKernel]:
@@ -259,11 +228,7 @@ _HwContext = hw_context  # tests delete the public name to play an older XRT
 
 
 class kernel:
-    class cu_access_mode(enum.Enum):
-        exclusive = 0
-        shared = 1
-        none = 2
-
+    cu_access_mode = enum.Enum("cu_access_mode", "exclusive shared none", start=0)
     shared = cu_access_mode.shared
     exclusive = cu_access_mode.exclusive
 
@@ -316,14 +281,7 @@ class _Memory:
 
 
 class bo:
-    class flags(enum.Enum):
-        normal = 0
-        cacheable = 1
-        device_only = 2
-        host_only = 3
-        p2p = 4
-        svm = 5
-
+    flags = enum.Enum("flags", "normal cacheable device_only host_only p2p svm", start=0)
     normal = flags.normal
     cacheable = flags.cacheable
 
