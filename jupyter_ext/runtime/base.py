@@ -314,6 +314,13 @@ class Backend:
         """
         return array
 
+    def plan(self, kernel: str) -> tuple[str, str]:
+        """Where ``kernel`` would run, without running or loading anything: (backend, why).
+
+        For ``%fpga list``: ``("xrt", xclbin path)`` or ``("emulated", reason)``.
+        """
+        return self.name, self.reason
+
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "reason": self.reason}
 

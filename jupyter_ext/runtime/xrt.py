@@ -18,6 +18,7 @@ the emulation backend instead, and its result says so.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Callable
@@ -117,6 +118,7 @@ class XRTBackend(Backend):
             Path, tuple[str, Any]
         ] = {}  # path -> ("hw_context", ctx) | ("uuid", uuid)
         self._lock = threading.RLock()
+        self.abandoned: list[tuple[Any, tuple[Any, ...]]] = []  # runs that timed out
         self._emulation = EmulationBackend("no xclbin")
         sync = pyxrt.xclBOSyncDirection
         self._to_dev = sync.XCL_BO_SYNC_BO_TO_DEVICE
@@ -124,6 +126,19 @@ class XRTBackend(Backend):
         self._completed = pyxrt.ert_cmd_state.ERT_CMD_STATE_COMPLETED
 
     # --- loading ---------------------------------------------------------------
+
+    def plan(self, kernel: str) -> tuple[str, str]:
+        loaded = self._kernels.get(kernel, ())
+        if loaded == ():  # not opened yet: ask the repository only (no device load)
+            path = self.locator(kernel, self.platform)
+        else:
+            path = loaded.xclbin if loaded else None
+        if path is None:
+            return "emulated", self._no_xclbin(kernel)
+        return self.name, str(path)
+
+    def _no_xclbin(self, kernel: str) -> str:
+        return f"no xclbin for kernel {kernel} on platform {self.platform or '?'}"
 
     def kernel_source(self, kernel: str) -> Path | None:
         """The xclbin this kernel would be loaded from (None: it would be emulated)."""
@@ -258,10 +273,7 @@ class XRTBackend(Backend):
         with self._lock:
             lk = self._load(call.kernel)
             if lk is None:
-                return self._emulation.run(
-                    call,
-                    reason=f"no xclbin for kernel {call.kernel} on platform {self.platform or '?'}",
-                )
+                return self._emulation.run(call, reason=self._no_xclbin(call.kernel))
             return self._run(lk, call)
 
     def _run(self, lk: _Loaded, call: KernelCall) -> Result:
@@ -328,7 +340,8 @@ class XRTBackend(Backend):
         except Exception as exc:
             raise KernelError(call.kernel, "EXCEPTION", str(exc)) from exc
         t2 = perf_counter()
-        self._check(call.kernel, state)
+        if state != self._completed:
+            self._fail(call.kernel, state, run, args, outs)
         for bo, _ in outs:
             bo.sync(self._from_dev)
         t3 = perf_counter()
@@ -347,11 +360,16 @@ class XRTBackend(Backend):
             details=call.details,
         )
 
-    def _check(self, kernel: str, state: Any) -> None:
-        if state == self._completed:
-            return
+    def _fail(self, kernel: str, state: Any, run: Any, *buffers: Any) -> None:
         name = getattr(state, "name", str(state))
         if name == "ERT_CMD_STATE_TIMEOUT" or name in _RUNNING_STATES:
+            # The kernel may still be writing into these buffers: keep them (and the run)
+            # alive rather than let XRT free memory under a running kernel.
+            self.abandoned.append((run, buffers))
+            abort = getattr(run, "abort", None)
+            if abort is not None:
+                with contextlib.suppress(Exception):
+                    abort()
             raise KernelTimeout(kernel, self.timeout_s)
         raise KernelError(kernel, name)
 

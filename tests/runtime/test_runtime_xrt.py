@@ -175,6 +175,7 @@ def test_kernel_timeout_is_raised(fake, xclbin_dir, state):
     with pytest.raises(KernelTimeout, match=r"xilGzipCompBlock.*within 0\.25 s"):
         gzip_compress(b"hello", runtime=rt)
     assert [d["timeout_ms"] for n, d in fake.CALLS if n == "wait"] == [250]
+    assert len(rt.abandoned) == 1  # its buffers stay allocated while the kernel may run
 
 
 def test_kernel_without_xclbin_is_emulated_and_says_why(fake, xclbin_dir):
@@ -185,6 +186,12 @@ def test_kernel_without_xclbin_is_emulated_and_says_why(fake, xclbin_dir):
         {}, import_pyxrt=lambda: fake,
         locator=lambda k, p: None if k == "resize_accel" else repo(k, p),
     )  # fmt: skip
+    fake.CALLS.clear()
+    assert rt.plan("resize_accel") == (
+        "emulated", f"no xclbin for kernel resize_accel on platform {PLATFORM}"
+    )  # fmt: skip
+    assert rt.plan("gaussian_filter_accel") == ("xrt", str(xclbin_dir / "vision.xclbin"))
+    assert fake.CALLS == []  # planning loads nothing onto the device
     r = resize(natural_gray(8, 8), 4, 4, runtime=rt)
     assert r.backend == "emulated" and r.emulated
     assert r.reason == f"no xclbin for kernel resize_accel on platform {PLATFORM}"
