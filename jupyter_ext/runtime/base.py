@@ -231,7 +231,13 @@ class KernelCall:
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """Seconds spent per phase; None where the backend cannot tell them apart."""
+    """Seconds spent per phase; None where the backend cannot tell them apart.
+
+    XRT: ``h2d`` is buffer setup, input staging and the TO_DEVICE syncs;
+    ``kernel`` is ``start()`` to the end of ``wait()``; ``d2h`` the
+    FROM_DEVICE syncs. Emulation: ``kernel`` is the CPU model; nothing is
+    transferred, so ``h2d``/``d2h`` are None (shown as "n/a"), never 0.
+    """
 
     total: float
     kernel: float | None = None

@@ -24,9 +24,17 @@ def _calls(fake, *names):
     return [(n, d) for n, d in fake.CALLS if not names or n in names]
 
 
-def test_call_sequence_of_one_kernel_run(xrt, fake, xclbin_dir):
+def test_call_sequence_of_one_kernel_run(fake, xclbin_dir):
+    from jupyter_ext.runtime import repository_locator
+
+    rt = select_runtime(
+        {}, import_pyxrt=lambda: fake, locator=repository_locator([str(xclbin_dir)])
+    )
+    assert [n for n, _ in fake.CALLS] == ["enumerate_devices", "device"]
+    assert fake.CALLS[1][1] == {"index": 0}
+    fake.CALLS.clear()
     img = natural_gray(24, 32)
-    r = gaussian_filter(img, sigma=1.25, runtime=xrt)
+    r = gaussian_filter(img, sigma=1.25, runtime=rt)
 
     seq = [n for n, _ in fake.CALLS]
     assert seq == [
