@@ -22,6 +22,7 @@ from .patch import apply_patch
 from .resources import RESOURCES, ResourceType
 from .selectors import SelectorError, make_matcher, parse_field_selector, parse_label_selector
 from .store import Store, Watch, parse_resource_version
+from .validate_pod import decode_pod
 from .validation import validate
 
 API_VERSION = "v1"
@@ -98,6 +99,8 @@ class Api:
             validate(plural, rtype.kind, obj)
             default_service(obj, self.cluster_ips)
         else:
+            if plural == "pods":
+                decode_pod(obj)
             if plural in DEFAULTERS:
                 DEFAULTERS[plural](obj)
             validate(plural, rtype.kind, obj)
@@ -224,6 +227,10 @@ class Api:
         dry_run: bool,
     ) -> dict:
         meta = obj["metadata"]
+        if expect_rv and expect_rv != old["metadata"]["resourceVersion"]:
+            raise errors.conflict(
+                rtype.plural, old["metadata"]["name"]
+            )  # checked before validation
         for kept in (
             "uid",
             "creationTimestamp",
@@ -243,6 +250,8 @@ class Api:
             raise errors.route_not_found()
         else:
             new = obj
+            if rtype.plural == "pods":
+                decode_pod(new)
             if rtype.has_status:
                 new["status"] = old.get("status", {})
             if rtype.plural == "secrets":

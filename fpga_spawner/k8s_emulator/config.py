@@ -68,6 +68,7 @@ class KubeletOptions:
     default_command: list[str] = field(default_factory=lambda: ["jupyterhub-singleuser"])
     state_dir: str | None = None
     container_start_delay_seconds: float = 0.0
+    restart_backoff_seconds: float = 10.0
 
 
 @dataclass
@@ -303,7 +304,13 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
     r.known(
         kubelet,
         "kubelet",
-        {"runProcesses", "defaultCommand", "stateDir", "containerStartDelaySeconds"},
+        {
+            "runProcesses",
+            "defaultCommand",
+            "stateDir",
+            "containerStartDelaySeconds",
+            "restartBackoffSeconds",
+        },
     )
     command = kubelet.get("defaultCommand", ["jupyterhub-singleuser"])
     if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
@@ -314,6 +321,9 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
         state_dir=kubelet.get("stateDir"),
         container_start_delay_seconds=r.number(
             kubelet.get("containerStartDelaySeconds", 0), "kubelet.containerStartDelaySeconds"
+        ),
+        restart_backoff_seconds=r.number(
+            kubelet.get("restartBackoffSeconds", 10), "kubelet.restartBackoffSeconds", 0.01
         ),
     )
     sched = r.mapping(data.get("scheduler"), "scheduler")

@@ -9,11 +9,14 @@ watch see those defaulted objects, as they would on a real cluster.
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
+import platform
 from collections.abc import Mapping
 from typing import Any
 
-from .quantity import parse_quantity
+from .clock import now_rfc3339
+from .quantity import as_wire, parse_quantity
 
 DEFAULT_TOLERATIONS = (
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
@@ -158,6 +161,10 @@ def default_node(node: dict[str, Any]) -> None:
     labels.setdefault("kubernetes.io/os", "linux")
     labels.setdefault("kubernetes.io/arch", "amd64")
     status = node.setdefault("status", {})
+    for field in ("capacity", "allocatable"):
+        if isinstance(status.get(field), dict):
+            status[field] = {k: as_wire(v) for k, v in status[field].items()}
+    node_id = hashlib.md5(meta.get("name", "").encode()).hexdigest()
     capacity = status.setdefault("capacity", dict(status.get("allocatable") or {}))
     capacity.setdefault("pods", "110")
     status.setdefault("allocatable", dict(capacity))
@@ -168,6 +175,8 @@ def default_node(node: dict[str, Any]) -> None:
                 "type": "Ready",
                 "status": "True",
                 "reason": "KubeletReady",
+                "lastHeartbeatTime": now_rfc3339(),
+                "lastTransitionTime": now_rfc3339(),
                 "message": "kubelet is posting ready status (emulated kubelet)",
             }
         ],
@@ -175,6 +184,11 @@ def default_node(node: dict[str, Any]) -> None:
     status.setdefault(
         "nodeInfo",
         {
+            "machineID": node_id,
+            "systemUUID": node_id,
+            "bootID": node_id,
+            "kernelVersion": platform.release(),
+            "kubeProxyVersion": "v1.31.0-emulated",
             "kubeletVersion": "v1.31.0-emulated",
             "containerRuntimeVersion": "emulated://local-processes",
             "operatingSystem": "linux",

@@ -26,17 +26,11 @@ log = logging.getLogger("k8s_emulator.kubelet")
 
 
 class Kubelet:
-    def __init__(
-        self,
-        store: Store,
-        recorder: EventRecorder,
-        options: KubeletOptions,
-        restart_backoff_seconds: float = 10.0,
-    ) -> None:
+    def __init__(self, store: Store, recorder: EventRecorder, options: KubeletOptions) -> None:
         self.store = store
         self.recorder = recorder
         self.options = options
-        self.restart_backoff_seconds = restart_backoff_seconds
+        self.restart_backoff_seconds = options.restart_backoff_seconds
         self._tmp = None
         if options.state_dir:
             self.state_dir = Path(options.state_dir)

@@ -87,3 +87,10 @@ def format_quantity(amount: Fraction, resource: str = "") -> str:
 def is_whole(amount: Fraction) -> bool:
     """True for quantities that are whole numbers (extended resources must be)."""
     return amount.denominator == 1
+
+
+def as_wire(value: object) -> object:
+    """Quantities travel as strings: a JSON number sent by a client comes back as one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return format_quantity(parse_quantity(value))

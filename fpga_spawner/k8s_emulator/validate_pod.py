@@ -13,7 +13,7 @@ from typing import Any
 
 from . import errors, names
 from .errors import Cause, invalid, required, unsupported
-from .quantity import QuantityError, is_whole, parse_quantity
+from .quantity import QuantityError, as_wire, is_whole, parse_quantity
 
 STANDARD_RESOURCES = {"cpu", "memory", "ephemeral-storage", "storage", "pods"}
 VOLUME_TYPES = (
@@ -43,13 +43,29 @@ def _quantity(value: Any) -> Any:
         raise errors.bad_request(f'Pod in version "v1" cannot be handled as a Pod: {exc}') from None
 
 
+def decode_pod(pod: Mapping[str, Any]) -> None:
+    """Quantities are parsed when the body is decoded: a bad one is a 400, before anything else."""
+    spec = pod.get("spec") or {}
+    if not isinstance(spec, Mapping):
+        raise errors.bad_request(
+            'Pod in version "v1" cannot be handled as a Pod: spec must be an object'
+        )
+    for field in ("initContainers", "containers"):
+        for container in spec.get(field) or []:
+            for section in ("limits", "requests"):
+                values = (container.get("resources") or {}).get(section) or {}
+                for name, value in values.items():
+                    _quantity(value)
+                    values[name] = as_wire(value)
+
+
 def _resources(path: str, resources: Mapping[str, Any]) -> list[Cause]:
     causes: list[Cause] = []
     limits = {k: _quantity(v) for k, v in (resources.get("limits") or {}).items()}
     requests = {k: _quantity(v) for k, v in (resources.get("requests") or {}).items()}
     for field, values in (("limits", limits), ("requests", requests)):
         for name, amount in values.items():
-            raw = (resources.get(field) or {})[name]
+            raw = str((resources.get(field) or {})[name])
             where = f"{path}.{field}[{name}]"
             if (
                 "/" not in name
@@ -68,7 +84,7 @@ def _resources(path: str, resources: Mapping[str, Any]) -> list[Cause]:
             if is_extended_resource(name) and not is_whole(amount):
                 causes.append(invalid(where, raw, "must be an integer"))
     for name, amount in requests.items():
-        raw = resources["requests"][name]
+        raw = str(resources["requests"][name])
         if is_extended_resource(name):
             if name not in limits:
                 causes.append(
