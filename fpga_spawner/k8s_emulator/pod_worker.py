@@ -28,7 +28,7 @@ from .podenv import (
     resolve_env,
     rewrite,
 )
-from .runtime import ContainerProcess, StartError
+from .runtime import ContainerProcess, StartError, kill_marked
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -378,6 +378,9 @@ class PodWorker:
         if self.task:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self.task
+        if self.k.options.run_processes:
+            for name in [*self.init_states, *self.states]:
+                kill_marked(f"{self.uid}/{name}")
 
     def cleanup(self) -> None:
         self.k.release_ip(self.node, self.uid)

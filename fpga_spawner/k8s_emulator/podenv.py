@@ -33,6 +33,7 @@ JUPYTER_COMMANDS = {
     "jupyter-notebook",
     "jupyter-labhub",
 }
+JUPYTER_SUBCOMMANDS = {"lab", "server", "notebook", "labhub", "singleuser"}
 _VAR_REF = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
 
 
@@ -286,11 +287,9 @@ def container_argv(
     else:
         argv = list(default_command)
     argv = [expand_refs(str(a), env) for a in argv]
-    if (
-        argv
-        and os.geteuid() == 0
-        and os.path.basename(argv[0]) in JUPYTER_COMMANDS
-        and "--allow-root" not in argv
-    ):
+    program = os.path.basename(argv[0]) if argv else ""
+    if program == "jupyter" and (len(argv) < 2 or argv[1] not in JUPYTER_SUBCOMMANDS):
+        program = ""  # `jupyter --version` and friends take no --allow-root
+    if program in JUPYTER_COMMANDS and os.geteuid() == 0 and "--allow-root" not in argv:
         argv.append("--allow-root")  # emulator only: tests and the demo run as root
     return argv

@@ -152,6 +152,16 @@ class ContainerProcess:
         return await self.wait() if self.process.returncode is not None else None
 
 
+def kill_marked(marker: str) -> int:
+    """SIGKILL processes of a container the runtime lost track of (e.g. cancelled mid-start)."""
+    killed = 0
+    for pid in marked_processes(marker):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    return killed
+
+
 @atexit.register
 def _kill_leftovers() -> None:
     for marker, pid in list(_LIVE.items()):

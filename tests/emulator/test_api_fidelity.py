@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 
 import aiohttp
+import kubernetes_validate
 import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client import ApiException
+
+from fpga_spawner.k8s_emulator.api import with_kind
+from fpga_spawner.k8s_emulator.resources import RESOURCES
 
 from .conftest import FPGA_TOLERATION, U250, pod_body
 
@@ -424,3 +429,82 @@ async def test_secrets_services_pvcs_namespaces(cluster, v1):
         lambda: cluster.store.get("namespaces", None, "user-ns") is None, timeout=5
     )
     assert cluster.pods("user-ns") == []
+
+
+async def test_every_object_validates_against_the_kubernetes_schemas(
+    make_cluster, small_cluster_spec
+):
+    """Independent reference: the published Kubernetes JSON schemas, strict (no unknown fields)."""
+    spec = {**small_cluster_spec, "kubelet": {"runProcesses": True, "restartBackoffSeconds": 0.2}}
+    spec["nodeGroups"] = [
+        {
+            "name": "burst",
+            "maxSize": 1,
+            "startupDelaySeconds": 0.1,
+            "template": {"allocatable": {"cpu": "2", "memory": "2Gi"}, "labels": {"burst": "yes"}},
+        }
+    ]
+    cluster = await make_cluster(spec)
+    api = cluster.api
+    api.create("secrets", "jhub", {"metadata": {"name": "lic"}, "stringData": {"k": "v"}})
+    api.create("services", "jhub", {"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}})
+    api.create(
+        "persistentvolumeclaims",
+        "jhub",
+        {
+            "metadata": {"name": "claim"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    sleeper = {
+        "command": [sys.executable, "-c", "import time; time.sleep(60)"],
+        "env": [{"name": "K", "valueFrom": {"secretKeyRef": {"name": "lic", "key": "k"}}}],
+    }
+    api.create("pods", "jhub", pod_body("running", container=sleeper))
+    api.create(
+        "pods",
+        "jhub",
+        pod_body(
+            "failed",
+            container={"command": [sys.executable, "-c", "raise SystemExit(2)"]},
+            restartPolicy="Never",
+        ),
+    )
+    api.create(
+        "pods",
+        "jhub",
+        pod_body(
+            "crashing",
+            container={"command": [sys.executable, "-c", "raise SystemExit(1)"]},
+            restartPolicy="OnFailure",
+        ),
+    )
+    api.create(
+        "pods",
+        "jhub",
+        pod_body(
+            "config-error",
+            container={
+                **sleeper,
+                "env": [{"name": "K", "valueFrom": {"secretKeyRef": {"name": "nope", "key": "k"}}}],
+            },
+        ),
+    )
+    api.create("pods", "jhub", pod_body("pending", {U250: 5}, tolerations=[FPGA_TOLERATION]))
+    api.create("pods", "jhub", pod_body("burst", nodeSelector={"burst": "yes"}))
+    await cluster.wait_for(
+        lambda: (
+            cluster.events("jhub", "crashing", "BackOff")
+            and cluster.events("jhub", "burst", "Started")
+        ),
+        timeout=10,
+    )
+    checked = 0
+    for plural, rtype in RESOURCES.items():
+        for obj in cluster.store.list(plural):
+            kubernetes_validate.validate(with_kind(rtype, obj), "1.31", strict=True)
+            checked += 1
+    assert checked > 30
