@@ -256,7 +256,9 @@ def rewrite(text: str, mounts: list[tuple[str, str]], pod_ip: str) -> str:
     for mount_path, host in mounts:
         pattern = r"(^|[\s:=,;\"'])" + re.escape(mount_path) + r"(?=$|[/\s:,;\"'])"
         text = re.sub(pattern, lambda m, h=host: m.group(1) + h, text)
-    return text.replace("0.0.0.0", pod_ip)
+    # "All interfaces" of the pod's network namespace is its own IP here.
+    text = text.replace("0.0.0.0", pod_ip).replace("[::]", pod_ip)
+    return text.replace("://:", f"://{pod_ip}:").replace("://*:", f"://{pod_ip}:")
 
 
 def image_env(home: Path, pod_name: str) -> dict[str, str]:

@@ -19,6 +19,8 @@ import aiohttp
 import pytest
 from kubernetes_asyncio import client
 
+from fpga_spawner.k8s_emulator.podenv import rewrite
+
 from .conftest import pod_body
 
 REPORTER = textwrap.dedent(
@@ -443,3 +445,21 @@ async def test_pod_log_subresource(make_cluster, process_spec):
         api = client.CoreV1Api(api_client)
         assert await api.read_namespaced_pod_log("talker", "jhub") == "line one\nline two\n"
         assert await api.read_namespaced_pod_log("talker", "jhub", tail_lines=1) == "line two\n"
+
+
+def test_rewrite_maps_mount_paths_and_all_interface_binds():
+    mounts = [("/etc/fpga/license", "/pod/volumes/lic"), ("/home/jovyan", "/claims/jhub/claim-a")]
+    assert (
+        rewrite("/etc/fpga/license/cred.json", mounts, "127.4.0.9") == "/pod/volumes/lic/cred.json"
+    )
+    assert rewrite("/etc/fpga/licenses/other", mounts, "127.4.0.9") == "/etc/fpga/licenses/other"
+    assert (
+        rewrite("/opt/xclbin:/home/jovyan/xclbin", mounts, "127.4.0.9")
+        == "/opt/xclbin:/claims/jhub/claim-a/xclbin"
+    )
+    assert (
+        rewrite("--notebook-dir=/home/jovyan", mounts, "127.4.0.9")
+        == "--notebook-dir=/claims/jhub/claim-a"
+    )
+    for url in ("http://0.0.0.0:8888/user/a/", "http://:8888/user/a/", "http://[::]:8888/user/a/"):
+        assert rewrite(url, mounts, "127.4.0.9") == "http://127.4.0.9:8888/user/a/"
