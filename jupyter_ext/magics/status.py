@@ -51,7 +51,8 @@ def runtime_line(runtime: Mapping[str, str]) -> str:
     """Where library calls go, in one sentence."""
     if runtime.get("backend") == "xrt":
         return (f"Library calls: on the FPGA through XRT ({runtime.get('reason', '')}); "
-                "a function with no xclbin for this platform is emulated, and says so.")  # fmt: skip
+                "a function with no xclbin for this platform falls back to the CPU model "
+                "(see %fpga list).")  # fmt: skip
     return f"Library calls: emulated on the CPU ({runtime.get('reason', 'no runtime')})."
 
 
