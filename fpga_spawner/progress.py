@@ -33,7 +33,10 @@ def wanted(placement: Placement) -> str:
 
 
 def start_message(placement: Placement, cap: BoardCapacity | None) -> str:
-    return f"Requesting {wanted(placement)} ({capacity_summary(cap)}). {placement.reason}."
+    text = f"Requesting {wanted(placement)} ({capacity_summary(cap)})."
+    if placement.accelerator:  # say how the replicas became boards
+        text += f" {placement.reason}."
+    return text
 
 
 def explain_event(

@@ -270,6 +270,26 @@ class FPGASpawner(KubeSpawner):
         self._pre_override = {}
         self.fpga_placement = None
 
+    @default("apply_user_options")
+    def _apply_user_options_default(self):
+        # JupyterHub calls this before start(): refuse bad options with a 400
+        # right away (and without its "unhandled user_options" warning).
+        async def check(spawner: FPGASpawner, user_options: dict) -> None:
+            await spawner.checked_user_options(user_options)
+
+        return check
+
+    async def checked_user_options(self, user_options: dict) -> dict:
+        """Validated, normalized user options, or an HTTP 400 naming what is allowed."""
+        extra_keys = list(self.extra_user_option_keys)
+        if self.binder_launches:
+            extra_keys += BINDER_USER_OPTIONS
+        profile_list = await self.initialized_profile_list()
+        try:
+            return check_user_options(user_options or {}, profile_list, extra_keys)
+        except UserOptionsError as e:
+            raise web.HTTPError(400, str(e)) from None
+
     async def load_user_options(self) -> None:
         image = self.image  # BinderHub's mixin sets it before start(); keep it
         self.reset_profile_state()
@@ -277,16 +297,7 @@ class FPGASpawner(KubeSpawner):
             # right after a hub (re)start: let the first listing land
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
-        profile_list = await self.initialized_profile_list()
-        extra_keys = list(self.extra_user_option_keys)
-        if self.binder_launches:
-            extra_keys += BINDER_USER_OPTIONS
-        try:
-            self.user_options = check_user_options(
-                self.user_options or {}, profile_list, extra_keys
-            )
-        except UserOptionsError as e:
-            raise web.HTTPError(400, str(e)) from None
+        self.user_options = await self.checked_user_options(self.user_options)
         await super().load_user_options()
         if self.binder_launches and is_binder_launch(self.user_options):
             self._apply_overrides(

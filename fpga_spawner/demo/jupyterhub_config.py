@@ -8,14 +8,12 @@ per run come from FPGA_DEMO_* environment variables set by the demo launcher.
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
 here = Path(__file__).resolve().parent
 state = Path(os.environ["FPGA_DEMO_DIR"])
-bin_dir = Path(sys.executable).parent
 
 
 def port(name):
@@ -28,7 +26,9 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = port("HUB_API")
 c.JupyterHub.hub_connect_url = f"http://127.0.0.1:{port('HUB_API')}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{port('PROXY_API')}"
-c.ConfigurableHTTPProxy.command = [str(bin_dir / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.command = [
+    os.environ.get("FPGA_DEMO_PROXY_COMMAND", "configurable-http-proxy")
+]
 c.ConfigurableHTTPProxy.should_start = True
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
@@ -44,13 +44,7 @@ c.Authenticator.admin_users = {"admin"}
 admin_token = os.environ.get("FPGA_DEMO_ADMIN_TOKEN")
 if admin_token:  # the tests drive the REST API with it
     c.JupyterHub.services = [{"name": "fpga-demo-admin", "api_token": admin_token}]
-    c.JupyterHub.load_roles = [
-        {
-            "name": "fpga-demo-admin",
-            "scopes": ["admin:users", "admin:servers", "read:users"],
-            "services": ["fpga-demo-admin"],
-        }
-    ]
+    c.JupyterHub.load_roles = [{"name": "admin", "services": ["fpga-demo-admin"]}]
 
 c.JupyterHub.spawner_class = "fpga"
 c.FPGASpawner.catalog_file = str(here / "catalog.yaml")

@@ -10,6 +10,7 @@ or a missing program is reported in one sentence before anything starts.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -24,11 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CLUSTER_FILE = HERE.parent / "k8s_emulator" / "clusters" / "demo.yaml"
 HUB_CONFIG = HERE / "jupyterhub_config.py"
 BIN = Path(sys.executable).parent
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
 
 
 class DemoError(RuntimeError):
@@ -59,12 +69,35 @@ def notebooks_dir() -> Path:
     raise DemoError("the example notebooks are missing; reinstall jupyterhub-fpga")
 
 
+NODE_PROXY_DIR = Path(sys.prefix) / "chp"
+NODE_PROXY_INSTALL = (
+    f"npm install --no-audit --no-fund --prefix {NODE_PROXY_DIR} configurable-http-proxy"
+)
+
+
+def proxy_command() -> str | None:
+    """JupyterHub's Node proxy: the copy installed beside this Python, or one on PATH.
+
+    The Python port of configurable-http-proxy buffers responses, which breaks
+    the spawn page's progress stream, so only the Node proxy is used.
+    """
+    local = NODE_PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+    if local.exists():
+        return str(local)
+    found = shutil.which("configurable-http-proxy")
+    if found and Path(found).parent != BIN:  # not the Python port in this venv
+        return found
+    return None
+
+
 def check_dependencies() -> None:
     missing = [
         name
-        for name in ("jupyterhub", "jupyterhub-singleuser", "configurable-http-proxy")
+        for name in ("jupyterhub", "jupyterhub-singleuser")
         if not (BIN / name).exists() and shutil.which(name) is None
     ]
+    if proxy_command() is None:
+        missing.append(f"configurable-http-proxy (Node; install it with: {NODE_PROXY_INSTALL})")
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
@@ -76,11 +109,10 @@ def check_dependencies() -> None:
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:
+    """The URL answers 200 (redirects followed)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status < 500
-    except urllib.error.HTTPError as e:
-        return e.code < 500
+            return response.status == 200
     except OSError:
         return False
 
@@ -95,6 +127,8 @@ class DemoStack:
     start_timeout: int = 120
     default_url: str = "/lab"
     cluster_file: Path = CLUSTER_FILE
+    namespace: str = "jhub"
+    license_value: str = "2100@demo-license-server.invalid"
     extra_env: dict[str, str] = field(default_factory=dict)
     log: Callable[[str], None] = print
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
@@ -157,9 +191,9 @@ class DemoStack:
             ],
             env,
         )
-        self._wait_until(
-            "k8s-emulator", lambda: http_ok(f"http://127.0.0.1:{api_port}/version"), 30
-        )
+        self.api_url = f"http://127.0.0.1:{api_port}"
+        self._wait_until("k8s-emulator", lambda: http_ok(f"{self.api_url}/version"), 30)
+        self._create_license_secret()
         hub_env = {
             **env,
             "KUBECONFIG": str(kubeconfig),
@@ -171,6 +205,8 @@ class DemoStack:
             "FPGA_DEMO_NOTEBOOKS": str(notebooks_dir()),
             "FPGA_DEMO_START_TIMEOUT": str(self.start_timeout),
             "FPGA_DEMO_DEFAULT_URL": self.default_url,
+            "FPGA_DEMO_NAMESPACE": self.namespace,
+            "FPGA_DEMO_PROXY_COMMAND": proxy_command() or "configurable-http-proxy",
             **self.extra_env,
         }
         self._hub_env = hub_env
@@ -188,6 +224,27 @@ class DemoStack:
     def stop_hub(self, timeout: float = 30) -> None:
         self._stop("jupyterhub", timeout)
 
+    def _create_license_secret(self) -> None:
+        """What an admin does with `kubectl create secret`: the demo's dummy license."""
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "fpga-licenses", "namespace": self.namespace},
+            "type": "Opaque",
+            "stringData": {"xilinx-license": self.license_value},
+        }
+        request = urllib.request.Request(
+            f"{self.api_url}/api/v1/namespaces/{self.namespace}/secrets",
+            data=json.dumps(secret).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as e:
+            if e.code != 409:  # already there from an earlier run
+                raise DemoError(f"could not create the license Secret: HTTP {e.code}") from None
+
     def _write_ipython_profile(self) -> None:
         profile = self.state_dir / "ipython" / "profile_default"
         profile.mkdir(parents=True, exist_ok=True)
@@ -202,6 +259,9 @@ class DemoStack:
 
     def _stop(self, name: str, timeout: float) -> None:
         process = self.processes.get(name)
+        # JupyterHub starts the proxy in a session of its own: remember every
+        # descendant now, so none survives a hub that dies before cleaning up.
+        family = descendants(process.pid) if process is not None else []
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -210,6 +270,9 @@ class DemoStack:
                 self.log(f"{name} did not stop within {timeout:.0f} s; killing it")
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-            # anything the process left in its own group (the proxy, say)
+            # anything the process left in its own group
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
+        for child in family:
+            with contextlib.suppress(psutil.Error):
+                child.kill()

@@ -1,0 +1,162 @@
+"""End to end: a real JupyterHub with FPGASpawner on the emulated cluster.
+
+One hub for the module; the tests run in order and hand boards to each other
+the way users on a shared cluster do.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
+F2 = "amd.com/xilinx_aws-vu47p-f2_dynamic_1_0-0"
+
+
+def container(pod: dict) -> dict:
+    return next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
+
+
+def holders(hub, resource: str) -> list[str]:
+    return sorted(
+        p["metadata"]["name"]
+        for p in hub.pods()
+        if resource in (container(p).get("resources", {}).get("limits") or {})
+        and p["status"].get("phase") not in ("Succeeded", "Failed")
+    )
+
+
+def server_env(user: str) -> dict[str, str]:
+    """The environment of the user's running jupyterhub-singleuser process."""
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "jupyterhub-singleuser" not in " ".join(process.info["cmdline"] or []):
+                continue
+            env = process.environ()
+        except psutil.Error:
+            continue
+        if env.get("JUPYTERHUB_USER") == user:
+            return env
+    raise AssertionError(f"no jupyterhub-singleuser process for {user}")
+
+
+def test_alice_gets_a_u250_with_license_and_fpga_environment(hub):
+    response = hub.spawn("alice", {"profile": "u250"})
+    assert response.status_code in (201, 202), response.text
+    hub.wait_ready("alice")
+
+    pod = hub.pod("alice")
+    assert pod["spec"]["nodeName"] == "onprem-u250-1"
+    assert container(pod)["resources"]["limits"][U250] == "1"
+    env = {e["name"]: e for e in container(pod)["env"]}
+    assert env["FPGA_BOARD"]["value"] == "u250"
+    assert env["FPGA_EMULATION"]["value"] == "1"
+    assert env["XILINXD_LICENSE_FILE"] == {
+        "name": "XILINXD_LICENSE_FILE",
+        "valueFrom": {"secretKeyRef": {"name": "fpga-licenses", "key": "xilinx-license"}},
+    }
+    # the kubelet resolved the Secret for the process, as a real one does
+    process_env = server_env("alice")
+    assert process_env["XILINXD_LICENSE_FILE"] == hub.stack.license_value
+    assert process_env["FPGA_RESOURCE"] == U250
+
+    # the server extension in alice's pod reports the emulated board, to alice only
+    token = hub.request("POST", "/users/alice/tokens", json={}).json()["token"]
+    devices_url = f"{hub.stack.url}/user/alice/fpga/api/devices"
+    answer = requests.get(devices_url, headers={"Authorization": f"token {token}"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["backend"] == "emulated"
+    assert report["requested"]["board"] == "u250"
+    refused = requests.get(devices_url, timeout=30, allow_redirects=False)
+    assert refused.status_code in (302, 403) and "u250" not in refused.text
+
+    # the license value never leaves the Secret: not in the API, the page or the log
+    seen = [
+        hub.request("GET", "/users/alice").text,
+        repr(pod),
+        hub.spawn_page("zoe"),
+        hub.login("alice").get(f"{hub.stack.url}/hub/home", timeout=30).text,
+        (hub.stack.state_dir / "jupyterhub.log").read_text(),
+    ]
+    assert all(hub.stack.license_value not in text for text in seen)
+
+
+def test_bob_waits_for_the_u250_until_alice_stops(hub):
+    assert "AMD Alveo U250: 0 of 1 free" in hub.spawn_page("bob")
+    response = hub.spawn("bob", {"profile": "u250"})
+    assert response.status_code in (202, 500), response.text  # pending, see DESIGN 9
+    messages = hub.progress("bob", until="The scheduler says")
+    waiting = messages[-1]
+    assert waiting.startswith("Waiting for 1 x AMD Alveo U250: 0 of 1 free")
+    assert f"Insufficient {U250}" in waiting
+    assert any(m.startswith("Requesting 1 x AMD Alveo U250") for m in messages)
+    assert hub.pod("bob")["status"]["phase"] == "Pending"
+
+    hub.stop("alice")
+    hub.wait_ready("bob")
+    assert hub.pod("bob")["spec"]["nodeName"] == "onprem-u250-1"
+    assert holders(hub, U250) == ["jupyter-bob"]
+
+
+def test_accelerator_bursts_to_a_new_cloud_node(hub):
+    """DESIGN 5: 4 replicas, 2 fit per cloud board, on-premises U250 busy."""
+    cloud_nodes_before = {n["metadata"]["name"] for n in hub.nodes()}
+    response = hub.spawn("carol", {"profile": "accel-vision-stereo-bm", "replicas": "4"})
+    assert response.status_code in (201, 202, 500), response.text
+    messages = hub.progress("carol", until="Scale-up triggered", timeout=60)
+    assert any("cloud burst" in m for m in messages), messages
+    hub.wait_ready("carol")
+
+    pod = hub.pod("carol")
+    node_name = pod["spec"]["nodeName"]
+    assert node_name not in cloud_nodes_before
+    node = next(n for n in hub.nodes() if n["metadata"]["name"] == node_name)
+    assert node["metadata"]["labels"]["fpga.jupyterhub.io/location"] == "cloud"
+    assert container(pod)["resources"]["limits"] == {F2: "2"}
+    env = {e["name"]: e.get("value") for e in container(pod)["env"]}
+    assert (env["FPGA_BOARD"], env["FPGA_COUNT"], env["FPGA_ACCELERATOR"]) == (
+        "f2",
+        "2",
+        "vision.stereo_bm",
+    )
+
+
+def test_request_that_can_never_fit_is_refused_at_once(hub):
+    started = time.monotonic()
+    response = hub.spawn("dave", {"profile": "u280", "count": "2"})
+    assert response.status_code == 400
+    assert "could never start" in response.json()["message"]
+    assert time.monotonic() - started < 5
+    assert hub.pod("dave") is None
+
+
+def test_spawn_that_times_out_leaves_no_pod_behind(hub):
+    response = hub.spawn("erin", {"profile": "u250"})  # bob holds the only U250
+    assert response.status_code in (202, 500), response.text
+    deadline = time.monotonic() + hub.stack.start_timeout + 40
+    while time.monotonic() < deadline and (hub.server("erin") or hub.pod("erin")):
+        time.sleep(1)
+    assert hub.server("erin") is None
+    assert hub.pod("erin") is None
+    assert holders(hub, U250) == ["jupyter-bob"]
+
+
+def test_capacity_is_right_after_a_hub_restart(hub):
+    hub.stack.stop_hub()
+    hub.stack.start_hub()
+    page = hub.spawn_page("frank")
+    assert "AMD Alveo U250: 0 of 1 free" in page
+    assert "AWS F2 (VU47P): 0 of 2 free, can burst to 6 more" in page
+
+    hub.stop("bob")  # the restarted hub still knows bob's pod
+    deadline = time.monotonic() + 20
+    while "AMD Alveo U250: 1 of 1 free" not in hub.spawn_page("frank"):
+        assert time.monotonic() < deadline, "capacity did not follow bob's pod deletion"
+        time.sleep(0.5)
+    hub.stop("carol")
