@@ -25,6 +25,9 @@ from .store import Store
 log = logging.getLogger("k8s_emulator.kubelet")
 
 
+LOOPBACK = ipaddress.ip_address("127.0.0.0")
+
+
 class Kubelet:
     def __init__(self, store: Store, recorder: EventRecorder, options: KubeletOptions) -> None:
         self.store = store
@@ -42,6 +45,8 @@ class Kubelet:
         self.claims_dir = self.state_dir / "claims"
         self.workers: dict[str, PodWorker] = {}
         self._node_index: dict[str, int] = {}
+        self._used_index: set[int] = set()
+        self._next_index = 1
         self._ips: dict[str, dict[str, str]] = {}  # node -> pod uid -> ip
         self._next_ip: dict[str, int] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -49,41 +54,55 @@ class Kubelet:
         store.add_listener(self._on_change)
 
     # -- node IPAM ----------------------------------------------------------------
+    # All of 127.0.0.0/8 is loopback. Each node gets a /20 of it (4,094 pod
+    # addresses), so thousands of nodes fit: node n owns 127.0.0.0 + n * 4096.
+    BLOCK = 4096
+    MAX_NODES = (1 << 24) // BLOCK - 1
+
     def _register_node(self, node: dict) -> None:
         name = node["metadata"]["name"]
         if name in self._node_index:
             return
         cidr = (node.get("spec") or {}).get("podCIDR")
         if cidr:
-            index = ipaddress.ip_network(cidr).network_address.packed[1]
+            index = int(ipaddress.ip_network(cidr).network_address) - int(LOOPBACK)
+            index //= self.BLOCK
         else:
-            used = set(self._node_index.values())
-            index = next(i for i in range(1, 255) if i not in used)
+            index = self._free_index()
         self._node_index[name] = index
+        self._used_index.add(index)
+        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/20")
 
         def assign(n: dict) -> None:
-            n.setdefault("spec", {})["podCIDR"] = f"127.{index}.0.0/16"
+            n.setdefault("spec", {})["podCIDR"] = str(block)
             n["spec"]["podCIDRs"] = [n["spec"]["podCIDR"]]
             n.setdefault("status", {})["addresses"] = [
-                {"type": "InternalIP", "address": f"127.{index}.0.1"},
+                {"type": "InternalIP", "address": self.host_ip(name)},
                 {"type": "Hostname", "address": name},
             ]
 
         if not cidr or not (node.get("status") or {}).get("addresses"):
             self.store.mutate("nodes", None, name, assign)
 
+    def _free_index(self) -> int:
+        while self._next_index in self._used_index:
+            self._next_index += 1
+        if self._next_index > self.MAX_NODES:
+            raise RuntimeError(f"the emulator has pod addresses for {self.MAX_NODES} nodes")
+        return self._next_index
+
     def host_ip(self, node: str) -> str:
-        return f"127.{self._node_index.get(node, 0)}.0.1"
+        return str(LOOPBACK + self._node_index.get(node, 0) * self.BLOCK + 1)
 
     def allocate_ip(self, node: str, uid: str) -> str:
         """The pod's own loopback address from its node's podCIDR."""
-        index = self._node_index[node]
+        base = LOOPBACK + self._node_index[node] * self.BLOCK
         used = set(self._ips.setdefault(node, {}).values())
         offset = self._next_ip.get(node, 1)
-        for _ in range(65_000):
-            offset = offset + 1 if offset < 65_000 else 2
-            ip = f"127.{index}.{offset // 254}.{offset % 254 + 1}"
-            if ip not in used and ip != self.host_ip(node):
+        for _ in range(self.BLOCK):
+            offset = offset + 1 if offset < self.BLOCK - 2 else 2
+            ip = str(base + offset)
+            if ip not in used:
                 self._next_ip[node] = offset
                 self._ips[node][uid] = ip
                 return ip
@@ -103,7 +122,7 @@ class Kubelet:
             return
         if plural == "nodes":
             if kind == "DELETED":
-                self._node_index.pop(obj["metadata"]["name"], None)
+                self._used_index.discard(self._node_index.pop(obj["metadata"]["name"], -1))
                 self._spawn(self._node_gone(obj["metadata"]["name"]))
             elif obj["metadata"]["name"] not in self._node_index:
                 self._register_node(obj)

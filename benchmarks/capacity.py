@@ -1,0 +1,219 @@
+"""Live FPGA capacity at cluster scale, against the Kubernetes API emulator.
+
+A cluster of 2,000 nodes (2 x U250 each) and 20,000 pods (3,850 of them
+holding a U250) is served by the emulator over real HTTP. We measure:
+
+- the memory of the capacity view (the ledger the shared watch keeps), with
+  tracemalloc, after the initial list of nodes and pods;
+- the time to answer "free per board type", and that answering makes no API
+  call; beside it, the baseline a naive spawner would pay: one pod list over
+  HTTP per question;
+- 100 concurrent FPGASpawner.start() calls (unmodified kubespawner underneath),
+  counting errors and checking from the cluster's own state that no node has
+  more U250s bound than it has.
+
+Last line: JSON with the figures issue 3 names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from fpga_spawner.render import ensure_kube_config  # noqa: E402
+
+ensure_kube_config()
+
+from traitlets.config import Config  # noqa: E402
+
+from fpga_spawner.capacity import CapacityLedger  # noqa: E402
+from fpga_spawner.capacity_watch import CapacityWatch  # noqa: E402
+from fpga_spawner.catalog import parse_catalog  # noqa: E402
+from fpga_spawner.k8s_emulator.cluster import EmulatedCluster, run_in_thread  # noqa: E402
+from fpga_spawner.k8s_emulator.kubeconfig import use_in_this_process  # noqa: E402
+from fpga_spawner.render import StandInHub, StandInUser  # noqa: E402
+
+U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
+NODES, PODS, FPGA_PODS, SPAWNS = 2000, 20_000, 3850, 100
+BOARD = {"slug": "u250", "plugin": "amd", "resource": U250, "display_name": "AMD Alveo U250"}
+
+
+def cluster_spec() -> dict:
+    return {
+        "name": "capacity-benchmark",
+        "namespaces": ["jhub", "batch"],
+        "nodes": [
+            {
+                "name": f"node-{i:04d}",
+                "labels": {"fpga.jupyterhub.io/location": "on-premises"},
+                "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110", U250: "2"},
+            }
+            for i in range(NODES)
+        ],
+        "kubelet": {"runProcesses": False},
+        "scheduler": {"unschedulableRetrySeconds": 1},
+    }
+
+
+def batch_pod(i: int) -> dict:
+    resources = {"requests": {"cpu": "100m"}}
+    if i < FPGA_PODS:
+        resources["limits"] = {U250: "1"}
+    return {
+        "metadata": {"name": f"job-{i:05d}", "labels": {"app": "batch"}},
+        "spec": {
+            "nodeName": f"node-{i % NODES:04d}",
+            "containers": [{"name": "main", "image": "batch:1", "resources": resources}],
+        },
+    }
+
+
+class CountingApi:
+    """Wraps CoreV1Api to count the calls the capacity view makes."""
+
+    def __init__(self, api):
+        self._api, self.calls = api, 0
+
+    def __getattr__(self, name):
+        attr = getattr(self._api, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+def double_booked(cluster: EmulatedCluster) -> int:
+    """Nodes whose bound, unfinished pods hold more U250s than the node has."""
+    held: dict[str, int] = {}
+    for pod in cluster.pods():
+        node = pod["spec"].get("nodeName")
+        if not node or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        for c in pod["spec"]["containers"]:
+            held[node] = held.get(node, 0) + int(
+                (c.get("resources", {}).get("limits") or {}).get(U250, 0)
+            )
+    allocatable = {
+        n["metadata"]["name"]: int(n["status"]["allocatable"].get(U250, 0)) for n in cluster.nodes()
+    }
+    return sum(1 for node, n in held.items() if n > allocatable.get(node, 0))
+
+
+async def measure(handle, cluster: EmulatedCluster) -> dict:
+    from kubernetes_asyncio.client import ApiClient, CoreV1Api
+
+    from fpga_spawner import FPGASpawner
+
+    catalog = parse_catalog(boards=[BOARD])
+    api = CountingApi(CoreV1Api(ApiClient(cluster.client_configuration())))
+
+    # -- memory of the capacity view ------------------------------------------------
+    gc.collect()
+    tracemalloc.start()
+    ledger = CapacityLedger.for_catalog(catalog)
+    watch = CapacityWatch(api, ledger)
+    started = time.perf_counter()
+    await watch.start()
+    await watch.ready.wait()
+    list_s = time.perf_counter() - started
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    kept = snapshot.filter_traces(
+        [tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "capacity.py"))]
+    )
+    view_mb = sum(stat.size for stat in kept.statistics("filename")) / 2**20
+    cap = ledger.board(U250)
+    print(
+        f"initial list of {NODES} nodes + {PODS} pods: {list_s:.2f} s; capacity view {view_mb:.2f} MB"
+    )
+    print(f"U250: {cap.free} of {cap.total} free ({cap.in_use} in use)")
+    assert (cap.total, cap.in_use) == (2 * NODES, FPGA_PODS), cap
+
+    # -- "free per board type": ours (incremental) vs one pod list per question -------
+    calls_before = api.calls
+    rounds = 100_000
+    started = time.perf_counter()
+    for _ in range(rounds):
+        ledger.board(U250)
+    query_ms = (time.perf_counter() - started) / rounds * 1000
+    api_calls = api.calls - calls_before
+    started = time.perf_counter()
+    response = await api._api.list_pod_for_all_namespaces(_preload_content=False)
+    await response.read()
+    naive_ms = (time.perf_counter() - started) * 1000
+    print(f"capacity query: {query_ms * 1000:.2f} us, {api_calls} API calls")
+    print(f"baseline, one pod list per question: {naive_ms:.0f} ms ({naive_ms / query_ms:,.0f}x)")
+
+    # -- 100 concurrent spawns ----------------------------------------------------------
+    config = Config()
+    config.FPGASpawner.boards = [BOARD]
+    config.KubeSpawner.namespace = "jhub"
+    config.KubeSpawner.start_timeout = 300
+    config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
+    spawners = [
+        FPGASpawner(config=config, user=StandInUser(f"user{i}"), hub=StandInHub(), _mock=True)
+        for i in range(SPAWNS)
+    ]
+    for spawner in spawners:
+        spawner.user_options = {"profile": "u250"}
+    started = time.perf_counter()
+    results = await asyncio.gather(*(s.start() for s in spawners), return_exceptions=True)
+    spawn_s = time.perf_counter() - started
+    errors = [r for r in results if isinstance(r, BaseException)]
+    for error in errors[:3]:
+        print("spawn error:", repr(error))
+    booked = handle.call(double_booked, cluster)
+    await asyncio.sleep(1)  # let the watch see the last bindings
+    after = ledger.board(U250)
+    print(
+        f"{SPAWNS} concurrent spawns: {spawn_s:.1f} s, {len(errors)} errors, {booked} double-booked nodes"
+    )
+    print(f"U250 after the spawns: {after.free} of {after.total} free (ledger)")
+    await asyncio.gather(*(s.stop(now=True) for s in spawners), return_exceptions=True)
+    await watch.stop()
+    await api._api.api_client.close()
+    return {
+        "nodes": NODES,
+        "pods": PODS,
+        "capacity_query_ms": round(query_ms, 5),
+        "capacity_view_mb": round(view_mb, 2),
+        "capacity_api_calls_per_query": api_calls,
+        "baseline_list_ms": round(naive_ms, 1),
+        "concurrent_spawns": SPAWNS,
+        "spawn_errors": len(errors),
+        "double_booked": booked,
+    }
+
+
+def main() -> dict:
+    cluster = EmulatedCluster.from_dict(cluster_spec())
+    kubeconfig = Path(tempfile.mkdtemp()) / "kubeconfig.yaml"
+    with run_in_thread(cluster, kubeconfig=kubeconfig) as handle:
+        started = time.perf_counter()
+
+        def create_all() -> None:
+            for i in range(PODS):
+                cluster.api.create("pods", "batch", batch_pod(i))
+
+        handle.call(create_all)
+        print(f"created {PODS} pods on {NODES} nodes in {time.perf_counter() - started:.1f} s")
+        use_in_this_process(kubeconfig, handle.url)
+        return asyncio.run(measure(handle, cluster))
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
