@@ -139,7 +139,8 @@ def time_cell(run: Callable[[], Any], backend: Backend | None = None) -> tuple[A
         outcome = run()
         wall = perf_counter() - t0
     finally:
-        set_runtime(previous)
+        if get_runtime() is recorder:  # a cell that chose its own runtime keeps it
+            set_runtime(previous)
     return outcome, wall, recorder.results
 
 

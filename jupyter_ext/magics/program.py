@@ -89,7 +89,6 @@ def load(target: str, runtime: Backend, functions: dict[str, Any]) -> LoadOutcom
         kernels, xclbin, xplatform, mode = x.kernel_names, x.source, x.platform_vbnv, x.emulation
     served = _functions_for(kernels, functions) if xclbin else [target]
     progress = Progress(f"%fpga load {os.path.basename(target)}", len(kernels) + 1)
-    progress.phase("checking")
     progress.advance()
     out = LoadOutcome(target, False, runtime.name, device, "", xclbin, xplatform, kernels, served)
     if runtime.name != BACKEND_XRT:

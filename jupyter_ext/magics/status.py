@@ -133,7 +133,7 @@ class StatusView(View):
         if self.refresh is None:
             return body
         button = w.Button(description="Refresh", icon="refresh", tooltip="discover again",
-                          layout=w.Layout(width="auto"))  # fmt: skip
+                          layout=w.Layout(width="110px"))  # fmt: skip
 
         def on_click(_: Any) -> None:
             fresh = self.refresh()

@@ -226,3 +226,18 @@ def test_library_results_agree_with_numpy_inside_the_shell(shell: Shell) -> None
     ns = shell.ip.user_ns
     assert ns["res"].backend == "emulated"
     assert np.allclose(ns["res"].value, ns["a"] @ ns["a"], rtol=1e-5)
+
+
+def test_cell_magic_restores_the_runtime_unless_the_cell_chose_one(shell: Shell) -> None:
+    from jupyter_ext.magics.celltime import RecordingBackend
+    from jupyter_ext.runtime import get_runtime
+
+    before = get_runtime()
+    shell.run("%%fpga\nx = 1")
+    assert get_runtime() is before and not isinstance(get_runtime(), RecordingBackend)
+    out = shell.run(
+        "%%fpga\nfrom jupyter_ext.runtime import EmulationBackend, set_runtime\n"
+        "set_runtime(EmulationBackend('chosen in the cell'))"
+    )
+    assert not out.failed, out.stderr
+    assert get_runtime().reason == "chosen in the cell"
