@@ -22,7 +22,7 @@ from ..contract import xclbin_search_path
 from ..runtime.base import BACKEND_XRT, Backend, FPGARuntimeError
 from ..widgets import AMBER, GREEN, GREY, Progress, View, badge, esc
 from ..xclbin import XclbinError, parse_xclbin
-from ..xclbin.repository import SUFFIXES
+from ..xclbin.repository import MAX_DEPTH, SUFFIXES
 
 SESSION_LOADS: list[dict[str, Any]] = []
 """What ``%fpga load`` did in this kernel, newest last (shown by ``%fpga status``)."""
@@ -54,9 +54,11 @@ def find_xclbin(name: str) -> Path | None:
     if os.sep in name or not name.endswith(SUFFIXES):
         return None
     for d in xclbin_search_path():
-        for root, _dirs, files in os.walk(d):
+        for root, dirs, files in os.walk(d):
             if name in files:
                 return Path(root, name)
+            if len(Path(root).relative_to(d).parts) >= MAX_DEPTH:
+                dirs[:] = []  # as deep as the bitstream repository looks, no deeper
     return None
 
 
