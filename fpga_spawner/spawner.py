@@ -236,7 +236,14 @@ class FPGASpawner(KubeSpawner):
         cap = self.board_capacity(board)
         return f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
 
+    async def wait_for_capacity(self) -> None:
+        """Right after a hub (re)start, let the first node and pod listing land."""
+        if self._capacity is not None and not self._capacity.ready.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
+
     async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
+        await self.wait_for_capacity()
         admin = self._sorted_dict_values(self._admin_profile_list)
         if callable(admin):
             admin = await maybe_future(admin(spawner))
@@ -293,10 +300,7 @@ class FPGASpawner(KubeSpawner):
     async def load_user_options(self) -> None:
         image = self.image  # BinderHub's mixin sets it before start(); keep it
         self.reset_profile_state()
-        if self._capacity is not None and not self._capacity.ready.is_set():
-            # right after a hub (re)start: let the first listing land
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
+        await self.wait_for_capacity()
         self.user_options = await self.checked_user_options(self.user_options)
         await super().load_user_options()
         if self.binder_launches and is_binder_launch(self.user_options):

@@ -75,10 +75,15 @@ c.KubeSpawner.environment = {
 
 
 def seed_home(spawner):
+    """Give each user the example notebooks, never overwriting their own files."""
     home = state / "home" / spawner.user.name
-    if not home.exists():
-        notebooks = Path(os.environ.get("FPGA_DEMO_NOTEBOOKS", here / "notebooks"))
-        shutil.copytree(notebooks, home) if notebooks.is_dir() else home.mkdir(parents=True)
+    notebooks = Path(os.environ.get("FPGA_DEMO_NOTEBOOKS", here / "notebooks"))
+    for source in notebooks.rglob("*") if notebooks.is_dir() else []:
+        target = home / source.relative_to(notebooks)
+        if source.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    home.mkdir(parents=True, exist_ok=True)
 
 
 c.Spawner.pre_spawn_hook = seed_home
