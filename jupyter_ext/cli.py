@@ -107,10 +107,73 @@ def _add_devices(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_devices)
 
 
+def _cmd_check_repo(args: argparse.Namespace) -> int:
+    from .contract import FPGARequest
+    from .discovery import discover
+    from .repo_requirements import (
+        REPO_FILES,
+        RepoRequirementsError,
+        check,
+        library_functions,
+        load_requirements,
+        unknown_functions,
+    )
+
+    try:
+        req = load_requirements(args.dir)
+    except RepoRequirementsError as e:
+        print(f"jupyter-fpga check-repo: error: {e}", file=sys.stderr)
+        return 2
+    if req is None:
+        print(
+            f"jupyter-fpga check-repo: error: no fpga.yaml in {args.dir} "
+            f"(looked for {', '.join(REPO_FILES)})",
+            file=sys.stderr,
+        )
+        return 2
+    known = library_functions()
+    if args.file_only:  # at build time (postBuild): the file and its function names only
+        warnings = unknown_functions(req, known) if known is not None else []
+    else:
+        report = discover(sysfs_root=args.sysfs, dev_root=args.dev, use_pyxrt=not args.no_pyxrt)
+        warnings = check(req, FPGARequest.from_env(), report.to_dict(), known)
+    if args.json:
+        print(json.dumps({**req.to_dict(), "warnings": warnings}, indent=2))
+    else:
+        boards = ", ".join(req.boards) or "any board"
+        print(f"{req.path}: functions {', '.join(req.functions) or '(none)'}; boards {boards}")
+        for w in warnings:
+            print(f"warning: {w}")
+        if not warnings:
+            print("OK: " + ("the file is valid." if args.file_only else "this server suits it."))
+    return 1 if warnings and args.strict else 0
+
+
+def _add_check_repo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check-repo",
+        help="does this server have the FPGAs a repository's binder/fpga.yaml asks for?",
+        description="Read DIR/binder/fpga.yaml (or .binder/fpga.yaml, fpga.yaml) and compare "
+        "the functions and boards it names with this pod's FPGAs. Exit 2 for a bad or "
+        "missing file; warnings exit 0 unless --strict.",
+    )
+    p.add_argument("dir", nargs="?", default=".", help="repository directory (default .)")
+    p.add_argument(
+        "--file-only", action="store_true", help="only validate the file (e.g. in postBuild)"
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    p.add_argument("--sysfs", default="/sys", help="sysfs root (default /sys)")
+    p.add_argument("--dev", default="/dev", help="device-node root (default /dev)")
+    p.add_argument("--no-pyxrt", action="store_true", help="do not import pyxrt")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_check_repo)
+
+
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_xclbin_info,
     _add_xclbins,
     _add_devices,
+    _add_check_repo,
 ]
 
 

@@ -1,14 +1,17 @@
 """The Jupyter server extension: the pod reports its FPGAs over REST.
 
 ``GET <base_url>fpga/api/devices`` answers with ``jupyter_ext.discovery``'s
-report and ``GET <base_url>fpga/api/xclbins`` with the bitstream repository's
-index. Both are computed off the event loop and cached (see ``cache``).
+report (plus, under ``repository``, warnings when the repository's
+``binder/fpga.yaml`` asks for boards this server lacks) and
+``GET <base_url>fpga/api/xclbins`` with the bitstream repository's index.
+Both are computed off the event loop and cached (see ``cache``).
 Options are traitlets on ``FPGADevices`` (``jupyter server
 --FPGADevices.refresh_interval=10`` or ``c.FPGADevices...`` in a config file).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from traitlets import Bool, Float, TraitError, Unicode, validate
@@ -31,6 +34,12 @@ class FPGADevices(LoggingConfigurable):
     use_pyxrt = Bool(
         True, help="Ask XRT through pyxrt when it imports (adds device names, loaded xclbin)."
     ).tag(config=True)
+    repo_dir = Unicode(
+        "",
+        help="Directory of the repository whose binder/fpga.yaml (or .binder/fpga.yaml, "
+        "fpga.yaml) states the boards its notebooks need; default: the server's root_dir, "
+        "then $REPO_DIR (repo2docker's checkout).",
+    ).tag(config=True)
 
     @validate("refresh_interval", "first_wait")
     def _positive(self, proposal: dict[str, Any]) -> float:
@@ -39,10 +48,17 @@ class FPGADevices(LoggingConfigurable):
             raise TraitError(f"FPGADevices.{name}={proposal['value']!r}: must be > 0 seconds")
         return proposal["value"]
 
-    def discover(self):
+    def discover(self) -> dict[str, Any]:
+        from ..contract import FPGARequest
         from ..discovery import discover
+        from ..repo_requirements import library_functions, repository_answer
 
-        return discover(self.sysfs_root, self.dev_root, use_pyxrt=self.use_pyxrt)
+        doc = discover(self.sysfs_root, self.dev_root, use_pyxrt=self.use_pyxrt).to_dict()
+        roots = [self.repo_dir]
+        if not self.repo_dir:
+            roots = [getattr(self.parent, "root_dir", ""), os.environ.get("REPO_DIR", "")]
+        doc["repository"] = repository_answer(roots, FPGARequest.from_env(), doc, library_functions)
+        return doc
 
     def xclbins(self) -> dict[str, Any]:
         from ..xclbin.repository import BitstreamRepository
