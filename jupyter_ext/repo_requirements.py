@@ -262,11 +262,8 @@ def repository_answer(
         return {"file": str(find_requirements_file(*roots)), "error": str(e), "warnings": [str(e)]}
     if req is None:
         return {"file": None, "error": None, "warnings": [], "searched": [str(r) for r in roots]}
-    return {
-        **req.to_dict(),
-        "error": None,
-        "warnings": check(req, request, report, known_functions),
-    }
+    known = known_functions() if known_functions is not None else None
+    return {**req.to_dict(), "error": None, "warnings": check(req, request, report, known)}
 
 
 def library_functions() -> frozenset[str] | None:
