@@ -96,3 +96,7 @@ c.KubeSpawner.profile_list = [
         "default": True,
     }
 ]
+
+# A deployment's own additions (the tests use it for a BinderHub-style spawner).
+if os.environ.get("FPGA_DEMO_EXTRA_CONFIG"):
+    load_subconfig(os.environ["FPGA_DEMO_EXTRA_CONFIG"])  # noqa: F821 - provided by traitlets

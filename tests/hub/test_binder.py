@@ -4,44 +4,13 @@ from __future__ import annotations
 
 import pytest
 from tornado import web
-from traitlets import Bool
-from traitlets.config import Configurable
 
 from fpga_spawner import FPGASpawner
 from fpga_spawner.catalog import CatalogError
 from fpga_spawner.render import load_config, make_spawner
 
+from ..binder_mixin import BinderSpawnerMixin
 from .conftest import to_dict
-
-
-class BinderSpawnerMixin(Configurable):
-    """BinderHub's mixin as its helm chart defines it inline (DESIGN.md section 4)."""
-
-    auth_enabled = Bool(False, config=True)
-
-    def start(self):
-        if not self.auth_enabled:
-            for key in ("token", "image"):
-                if key not in self.user_options:
-                    raise web.HTTPError(400, f"{key} required")
-        if "image" in self.user_options:
-            self.image = self.user_options["image"]
-        return super().start()
-
-    def get_env(self):
-        env = super().get_env()
-        if "repo_url" in self.user_options:
-            env["BINDER_REPO_URL"] = self.user_options["repo_url"]
-        for key in (
-            "binder_ref_url",
-            "binder_launch_host",
-            "binder_persistent_request",
-            "binder_request",
-            "binder_client_ip",
-        ):
-            if key in self.user_options:
-                env[key.upper()] = self.user_options[key]
-        return env
 
 
 class BinderSpawner(BinderSpawnerMixin, FPGASpawner):

@@ -9,7 +9,7 @@ import pytest
 from kubespawner import KubeSpawner
 from traitlets.config import Config
 
-from fpga_spawner.render import load_config
+from fpga_spawner.render import load_config, make_spawner
 from jupyter_ext.contract import FPGARequest
 
 from .conftest import catalog_config, manifest_for
@@ -173,3 +173,22 @@ async def test_without_catalog_manifests_equal_kubespawners(user_options):
     theirs, _ = await manifest_for(_no_catalog_config(), dict(user_options), cls=KubeSpawner)
     assert ours == theirs
     assert "FPGA_BOARD" not in env_of(ours)
+
+
+CATALOG_FILES = ["examples/catalog.yaml", "fpga_spawner/demo/catalog.yaml"]
+
+
+@pytest.mark.parametrize("catalog_file", CATALOG_FILES)
+async def test_every_profile_of_every_example_catalog_is_a_valid_pod(repo_root, catalog_file):
+    config = catalog_config(catalog_file=str(repo_root / catalog_file))
+    spawner = make_spawner(config, "alice", ["fpga-cloud"])
+    profiles = await spawner.initialized_profile_list()
+    assert profiles
+    for profile in profiles:
+        for option, spec in (profile.get("profile_options") or {}).items():
+            for choice in spec["choices"]:
+                pod, _ = await manifest_for(
+                    config, {"profile": profile["slug"], option: choice}, groups=["fpga-cloud"]
+                )
+                kubernetes_validate.validate(pod, K8S_VERSION, strict=True)
+                assert FPGARequest.from_env(env_of(pod)) is not None
