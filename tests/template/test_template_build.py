@@ -30,6 +30,8 @@ NOTEBOOKS = sorted((TEMPLATE / "notebooks").glob("*.ipynb"))
 RUNNER = textwrap.dedent(
     """
     import json, sys
+    from pathlib import Path
+
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -39,7 +41,7 @@ RUNNER = textwrap.dedent(
         nb = nbformat.read(path, 4)
         try:
             NotebookClient(nb, timeout=180, kernel_name="python3",
-                           resources={"metadata": {"path": str(__import__("pathlib").Path(path).parent)}}).execute()
+                           resources={"metadata": {"path": str(Path(path).parent)}}).execute()
         except CellExecutionError as e:
             print(f"{path}: {e}", file=sys.stderr)
             sys.exit(1)
@@ -158,8 +160,8 @@ def test_notebooks_run_emulated_in_the_built_environment(image: Image):
                         "metadata": {},
                         "execution_count": None,
                         "outputs": [],
-                        "source": "print('probe', KEPT_FROM_BEFORE, 'fpga' in "
-                        "get_ipython().magics_manager.magics['line'])",
+                        "source": "import sys\nprint('probe', KEPT_FROM_BEFORE, 'fpga' in "
+                        "get_ipython().magics_manager.magics['line'], sys.prefix)",
                     }
                 ],
                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
@@ -176,7 +178,8 @@ def test_notebooks_run_emulated_in_the_built_environment(image: Image):
     )
     assert run.returncode == 0, run.stderr[-4000:]
     out = json.loads(run.stdout)
-    assert "probe 42 True" in out[str(probe)]
+    # the kernel is the image's python, with the old config and the magics preloaded
+    assert f"probe 42 True {image.venv}" in out[str(probe)]
     check = out[notebooks[0]]
     assert "%fpga magics preloaded by postBuild: True" in check
     assert "NO FPGA" in check and "emulated on the CPU" in check
