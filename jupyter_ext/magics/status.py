@@ -92,9 +92,14 @@ class StatusView(View):
         acc = f", accelerator {req['accelerator']}" if req.get("accelerator") else ""
         return f"Requested: {what}{extra}{acc}."
 
+    def _summary(self, word: str) -> str:
+        """The report's summary without the headline word the badge already shows."""
+        summary = self.report.summary
+        return summary.removeprefix(f"{word}: ")
+
     def text(self) -> str:
         word, _ = HEADLINES.get(self.report.backend, (self.report.backend.upper(), GREY))
-        lines = [f"FPGA status: {word}", self.report.summary, self._requested()]
+        lines = [f"FPGA status: {word}", self._summary(word), self._requested()]
         rows = [device_row(d) for d in self.report.devices]
         lines.append(text_table(HEADERS, rows) if rows else "No FPGA device in this pod.")
         lines.append(runtime_line(self.runtime))
@@ -109,7 +114,7 @@ class StatusView(View):
                              else ("emulated", AMBER))  # fmt: skip
         parts = [
             f'<div style="font-family:sans-serif"><div style="font-size:110%;margin-bottom:4px">'
-            f"<b>FPGA status</b> {badge(word, color)} {esc(self.report.summary)}</div>",
+            f"<b>FPGA status</b> {badge(word, color)} {esc(self._summary(word))}</div>",
             f'<div style="color:{GREY}">{esc(self._requested())}</div>',
         ]
         rows = [device_row(d) for d in self.report.devices]
