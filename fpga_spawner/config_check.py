@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .binder import parse_binder_rules
 from .catalog import CATALOG_KEYS, Catalog, CatalogError, catalog_from_config
 
 
@@ -45,4 +46,7 @@ def check_config(config: Any) -> Catalog:
                     f"#{i}",
                     f"kubespawner_override.fpga_accelerator={accel!r} is not an accelerator",
                 )
+    parse_binder_rules(
+        list(merged.get("binder_rules", [])), dict(merged.get("binder_default", {})), catalog
+    )
     return catalog

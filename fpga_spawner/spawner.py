@@ -302,12 +302,15 @@ class FPGASpawner(KubeSpawner):
         self.reset_profile_state()
         await self.wait_for_capacity()
         self.user_options = await self.checked_user_options(self.user_options)
-        await super().load_user_options()
         if self.binder_launches and is_binder_launch(self.user_options):
+            # No profile was chosen: the catalog's profiles must not apply (the
+            # first would otherwise give every repository a board); the rules decide.
             self._apply_overrides(
                 binder_overrides(self._binder_rules, self._binder_default, self.user_options)
             )
             self.image = image
+        else:
+            await super().load_user_options()
         try:
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:

@@ -118,7 +118,7 @@ def _program(out: LoadOutcome, runtime: Any, mode: str, progress: Progress) -> N
             progress.finish("refused", ok=False)
             raise UsageError(f"%fpga load: {out.xclbin} is built for platform {out.platform}, "
                              f"but {runtime.device_label} runs {platform}")  # fmt: skip
-        _pin(runtime, Path(out.xclbin), out.kernels)
+        runtime.pin_xclbin(Path(out.xclbin), out.kernels)
     opened = []
     for i, kernel in enumerate(out.kernels, 1):
         progress.phase(
@@ -141,24 +141,6 @@ def _program(out: LoadOutcome, runtime: Any, mode: str, progress: Progress) -> N
         out.backend = "emulated"
         out.reason = f"no xclbin for kernel {', '.join(out.kernels)} on platform {platform or '?'}"
         progress.finish("emulated: nothing was programmed")
-
-
-def _pin(runtime: Any, path: Path, kernels: list[str]) -> None:
-    """From now on the runtime finds ``kernels`` in ``path`` (other kernels as before)."""
-    previous = runtime.locator
-    wanted = set(kernels)
-
-    def locate(kernel: str, platform: str) -> Path | None:
-        return path if kernel in wanted else previous(kernel, platform)
-
-    runtime.locator = locate
-    # The backend caches "no xclbin" (None) per kernel; those answers are now stale.
-    # (Private state: a public XRTBackend.load_xclbin(path) would make this unnecessary.)
-    cache = getattr(runtime, "_kernels", None)
-    if isinstance(cache, dict):
-        for k in kernels:
-            if k in cache and cache[k] is None:
-                del cache[k]
 
 
 class LoadView(View):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -139,6 +139,22 @@ class XRTBackend(Backend):
 
     def _no_xclbin(self, kernel: str) -> str:
         return f"no xclbin for kernel {kernel} on platform {self.platform or '?'}"
+
+    def pin_xclbin(self, path: Path, kernels: Iterable[str]) -> None:
+        """Take `kernels` from `path` from now on (``%fpga load FILE``); others as before.
+
+        Kernels already open stay open from their xclbin; a kernel remembered as
+        "no xclbin" is looked up again.
+        """
+        previous, wanted = self.locator, set(kernels)
+
+        def locate(kernel: str, platform: str) -> Path | None:
+            return path if kernel in wanted else previous(kernel, platform)
+
+        self.locator = locate
+        for kernel in wanted:
+            if kernel in self._kernels and self._kernels[kernel] is None:
+                del self._kernels[kernel]
 
     def kernel_source(self, kernel: str) -> Path | None:
         """The xclbin this kernel would be loaded from (None: it would be emulated)."""

@@ -72,6 +72,23 @@ async def test_accelerator_rule_on_repo_url(binder_config):
     assert env_of(pod)["FPGA_ACCELERATOR"] == "vision.stereo_bm"
 
 
+async def test_unmatched_repo_gets_no_board_even_without_a_default_profile(repo_root):
+    """The catalog's first profile (a U250) must not leak into a Binder launch."""
+    config = load_config(repo_root / "examples" / "jupyterhub_config.py")
+    config.KubeSpawner.profile_list = []  # only catalog profiles, u250 first
+    spawner, pod = await binder_launch(config, binder_options("https://github.com/x/y"))
+    assert spawner.fpga_placement is None
+    assert "FPGA_BOARD" not in env_of(pod)
+
+
+def test_check_config_names_a_bad_binder_rule(binder_config):
+    from fpga_spawner import check_config
+
+    binder_config.FPGASpawner.binder_rules = [{"pattern": "x", "board": "u999"}]
+    with pytest.raises(CatalogError, match=r"FPGASpawner.binder_rules: entry #0: board='u999'"):
+        check_config(binder_config)
+
+
 async def test_unmatched_repo_gets_the_default(binder_config):
     _, pod = await binder_launch(binder_config, binder_options("https://github.com/someone/else"))
     assert "FPGA_BOARD" not in env_of(pod)
