@@ -43,7 +43,7 @@ class FPGASpawner(KubeSpawner):
 
     catalog_file = Unicode(
         "",
-        help="""Path of a YAML file with `boards`, `licenses` and `accelerators` lists.
+        help="""Path of a YAML file with `boards`, `licenses`, `accelerators` and `node_groups` lists.
 
         Same schema as the traitlets of the same names; entries from both are
         combined (a slug defined twice is an error). Handy for carrying the
