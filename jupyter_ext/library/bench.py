@@ -85,8 +85,8 @@ def bench(
     spec = FUNCTIONS.get(name)
     if spec is None:
         raise InvalidArgument("function", repr(name), ", ".join(sorted(FUNCTIONS)))
-    if size is not None and (not isinstance(size, int) or size < 1):
-        raise InvalidArgument("size", repr(size), f"a positive int ({spec.size_unit})")
+    if size is not None and (not isinstance(size, int) or size < spec.min_size):
+        raise InvalidArgument("size", repr(size), f"an int >= {spec.min_size} ({spec.size_unit})")
     if not isinstance(repeat, int) or not 1 <= repeat <= 1000:
         raise InvalidArgument("repeat", repr(repeat), "an int in 1..1000")
     n = size or spec.default_size

@@ -14,22 +14,18 @@ def run(*args, cwd=None, env=None):
     return subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
 
 
-def test_render_the_readme_example(repo_root):
-    result = run(
-        sys.executable,
-        "-m",
-        "fpga_spawner.cli",
-        "render",
-        "--config",
-        "examples/jupyterhub_config.py",
-        "--user",
-        "alice",
-        "--profile",
-        "u250",
-        "--option",
-        "count=2",
+def render_example(repo_root, option: str):
+    """The README's dry run for alice's U250 profile, with one profile option."""
+    return run(
+        sys.executable, "-m", "fpga_spawner.cli", "render",
+        "--config", "examples/jupyterhub_config.py",
+        "--user", "alice", "--profile", "u250", "--option", option,
         cwd=repo_root,
-    )
+    )  # fmt: skip
+
+
+def test_render_the_readme_example(repo_root):
+    result = render_example(repo_root, "count=2")
     assert result.returncode == 0, result.stderr
     pod = yaml.safe_load(result.stdout)
     assert pod["kind"] == "Pod" and pod["metadata"]["name"] == "jupyter-alice"
@@ -38,21 +34,7 @@ def test_render_the_readme_example(repo_root):
 
 
 def test_render_refuses_bad_options_without_a_traceback(repo_root):
-    result = run(
-        sys.executable,
-        "-m",
-        "fpga_spawner.cli",
-        "render",
-        "--config",
-        "examples/jupyterhub_config.py",
-        "--user",
-        "alice",
-        "--profile",
-        "u250",
-        "--option",
-        "count=5",
-        cwd=repo_root,
-    )
+    result = render_example(repo_root, "count=5")
     assert result.returncode == 2
     assert "count='5'" in result.stderr and "Allowed: 1, 2" in result.stderr
     assert "Traceback" not in result.stderr

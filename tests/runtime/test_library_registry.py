@@ -100,3 +100,11 @@ def test_bench_refuses_bad_arguments(emulated):
         bench("blas.gemm", -3, runtime=emulated)
     with pytest.raises(InvalidArgument, match="repeat: 0"):
         bench("blas.gemm", 8, repeat=0, runtime=emulated)
+
+
+def test_bench_refuses_a_size_it_could_not_honour():
+    """A stereo pair narrower than the search range is refused, not silently widened."""
+    with pytest.raises(InvalidArgument, match=r"an int >= 64 \(pixels per row\)"):
+        bench("vision.stereo_bm", size=8, repeat=1)
+    report = bench("vision.stereo_bm", size=64, repeat=1)
+    assert report.size == 64 and report.comparison.ok
