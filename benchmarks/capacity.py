@@ -35,11 +35,11 @@ ensure_kube_config()
 
 from traitlets.config import Config  # noqa: E402
 
+from fpga_demo.emulator.cluster import EmulatedCluster, run_in_thread  # noqa: E402
+from fpga_demo.emulator.kubeconfig import use_in_this_process  # noqa: E402
 from fpga_spawner.capacity import CapacityLedger  # noqa: E402
 from fpga_spawner.capacity_watch import CapacityWatch  # noqa: E402
 from fpga_spawner.catalog import parse_catalog  # noqa: E402
-from fpga_spawner.k8s_emulator.cluster import EmulatedCluster, run_in_thread  # noqa: E402
-from fpga_spawner.k8s_emulator.kubeconfig import use_in_this_process  # noqa: E402
 from fpga_spawner.render import StandInHub, StandInUser  # noqa: E402
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"

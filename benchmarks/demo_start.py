@@ -28,7 +28,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from fpga_spawner.demo.launcher import free_port, proxy_command  # noqa: E402
+from fpga_demo.launcher import free_port, proxy_command  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

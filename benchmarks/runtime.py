@@ -5,7 +5,7 @@ Measures, in one process:
 1. the overhead of our dispatch (input checks, KernelCall, backend, Result)
    per call over calling the backend directly -- the CPU model for the
    emulation, a hand-written pyxrt sequence for XRT (on the stand-in pyxrt
-   from tests/runtime/fake_pyxrt, which counts as a device with no latency);
+   from tests/support/fake_pyxrt, which counts as a device with no latency);
 2. host copies per call on the XRT path, with inputs placed in device memory
    once: explicit ``bo.write``/``bo.read`` recorded by the stand-in pyxrt plus
    the staging copies the backend makes (the syncs themselves are the DMA);
@@ -34,7 +34,7 @@ from jupyter_ext.library import FUNCTIONS, gaussian_filter  # noqa: E402
 from jupyter_ext.library.registry import natural_gray  # noqa: E402
 from jupyter_ext.library.vision import _gaussian_model  # noqa: E402
 from jupyter_ext.runtime import EmulationBackend, f32_bits, repository_locator, select_runtime  # noqa: E402
-from tests.runtime.fake_pyxrt import load, write_xclbins  # noqa: E402
+from tests.support.fake_pyxrt import load, write_xclbins  # noqa: E402
 
 
 def interleaved(fns: list, budget_s: float, min_reps: int) -> list[float]:
@@ -151,7 +151,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         write_xclbins(Path(d))
         xrt = select_runtime({}, import_pyxrt=lambda: fake, locator=repository_locator([d]))
-        print(f"XRT path: {xrt!r} (stand-in pyxrt from tests/runtime/fake_pyxrt)")
+        print(f"XRT path: {xrt!r} (stand-in pyxrt from tests/support/fake_pyxrt)")
 
         ov = dispatch_overhead(xrt, fake, reps=200)
         print("\n1. dispatch overhead per call (8x8 gaussian_filter, median of interleaved runs)")

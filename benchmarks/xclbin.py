@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from jupyter_ext.xclbin import parse_bytes, parse_xclbin
-from jupyter_ext.xclbin.specs import KernelSpec, MemSpec
-from jupyter_ext.xclbin.writer import write_xclbin
+from tests.support.xclbin_specs import KernelSpec, MemSpec
+from tests.support.xclbin_writer import write_xclbin
 
 RUNS = 200
 KERNELS = [

@@ -42,10 +42,29 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+DEMO_MISSING = (
+    "jupyterhub-fpga demo: the demo is not installed (a hub install leaves it out); "
+    'install it with: pip install "jupyterhub-fpga[demo]"'
+)
 
-    return run_demo(args)
+
+def _demo_module():
+    """The demo package, or None on an install without the `demo` extra."""
+    try:
+        import fpga_demo
+    except ModuleNotFoundError as e:
+        if e.name != "fpga_demo":
+            raise
+        return None
+    return fpga_demo
+
+
+def _demo(args: argparse.Namespace) -> int:
+    demo = _demo_module()
+    if demo is None:
+        print(DEMO_MISSING, file=sys.stderr)
+        return 2
+    return demo.run_demo(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,12 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(func=_render)
 
-    from .demo import add_arguments
-
     demo = sub.add_parser(
         "demo", help="run JupyterHub, FPGASpawner and an emulated cluster on this machine"
     )
-    add_arguments(demo)
+    demo_module = _demo_module()
+    if demo_module is not None:
+        demo_module.add_arguments(demo)
     demo.set_defaults(func=_demo)
     return parser
 

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from fpga_spawner.render import ensure_kube_config
+from tests.support.paths import REPO
 
 ensure_kube_config()
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from fpga_spawner.demo.launcher import DemoStack, free_port
+from fpga_demo.launcher import DemoStack, free_port
+from tests.support.paths import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -27,8 +27,8 @@ from traitlets.config import Config
 from fpga_spawner import FPGASpawner
 from fpga_spawner.catalog import CatalogError
 from fpga_spawner.render import make_spawner, spawner_class_from
+from tests.support.paths import DOCS
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 K8S = "1.34.0"
 
 

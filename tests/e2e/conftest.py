@@ -1,25 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from fpga_spawner.demo.launcher import CLUSTER_FILE, DemoStack, free_port
-
-from .hub import Hub
-
-
-def fast_cluster(tmp: Path) -> Path:
-    """The demo cluster with a quick autoscaler and scheduler retry, for tests."""
-    cluster = yaml.safe_load(CLUSTER_FILE.read_text())
-    for group in cluster["nodeGroups"]:
-        group["startupDelaySeconds"] = 3
-    cluster["scheduler"] = {"unschedulableRetrySeconds": 1}
-    cluster["autoscaler"] = {"scanIntervalSeconds": 0.5}
-    path = tmp / "cluster.yaml"
-    path.write_text(yaml.safe_dump(cluster))
-    return path
+from fpga_demo.launcher import DemoStack, free_port
+from tests.support.hub import Hub, fast_cluster
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,13 @@ import textwrap
 
 import pytest
 
-from fpga_spawner.demo.launcher import DemoStack, free_port
-
-from .conftest import fast_cluster
-from .hub import Hub
-from .test_cluster import container
+from fpga_demo.launcher import DemoStack, free_port
+from tests.support.hub import Hub, container, fast_cluster
 
 pytestmark = pytest.mark.e2e
 
 BINDERHUB_CONFIG = """
-import sys
-sys.path.insert(0, {repo!r})
-from tests.binder_mixin import BinderSpawnerMixin
+from tests.support.binder_mixin import BinderSpawnerMixin
 from fpga_spawner import FPGASpawner
 
 
@@ -27,7 +22,7 @@ class BinderSpawner(BinderSpawnerMixin, FPGASpawner):
 
 c.JupyterHub.spawner_class = BinderSpawner
 c.FPGASpawner.binder_rules = [
-    {{"pattern": "github\\\\.com/vision-lab/", "board": "u280", "count": 1}},
+    {"pattern": "github\\\\.com/vision-lab/", "board": "u280", "count": 1},
 ]
 """
 
@@ -50,13 +45,13 @@ def launch_options(repo: str) -> dict:
 def binder_hub(tmp_path_factory, repo_root) -> Hub:
     state = tmp_path_factory.mktemp("binderhub")
     extra = state / "binderhub_config.py"
-    extra.write_text(textwrap.dedent(BINDERHUB_CONFIG.format(repo=str(repo_root))))
+    extra.write_text(textwrap.dedent(BINDERHUB_CONFIG))
     stack = DemoStack(
         state_dir=state,
         port=free_port(),
         start_timeout=60,
         cluster_file=fast_cluster(state),
-        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra)},
+        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo_root)},
         log=lambda message: None,
     )
     stack.start()

@@ -12,14 +12,12 @@ import psutil
 import pytest
 import requests
 
+from tests.support.hub import container
+
 pytestmark = pytest.mark.e2e
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 F2 = "amd.com/xilinx_aws-vu47p-f2_dynamic_1_0-0"
-
-
-def container(pod: dict) -> dict:
-    return next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
 
 
 def holders(hub, resource: str) -> list[str]:

@@ -17,54 +17,8 @@ import pytest
 import pytest_asyncio
 from kubernetes_asyncio import client
 
-from fpga_spawner.k8s_emulator import EmulatedCluster
-
-U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
-U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
-VU47P = "amd.com/xilinx_aws-vu47p-f2_dynamic_1_0-0"
-FPGA_TAINT = {"key": "fpga.jupyterhub.io/fpga", "value": "present", "effect": "NoSchedule"}
-FPGA_TOLERATION = {"key": "fpga.jupyterhub.io/fpga", "operator": "Exists", "effect": "NoSchedule"}
-DEMO_YAML = Path(__file__).parents[2] / "fpga_spawner" / "k8s_emulator" / "clusters" / "demo.yaml"
-
-SMALL: dict[str, Any] = {
-    "namespaces": ["jhub"],
-    "nodes": [
-        {
-            "name": "fpga-a",
-            "labels": {"fpga.jupyterhub.io/location": "on-premises"},
-            "taints": [FPGA_TAINT],
-            "allocatable": {"cpu": "8", "memory": "16Gi", U250: 1},
-        },
-        {
-            "name": "fpga-b",
-            "labels": {"fpga.jupyterhub.io/location": "on-premises"},
-            "taints": [FPGA_TAINT],
-            "allocatable": {"cpu": "8", "memory": "16Gi", U250: 1},
-        },
-        {
-            "name": "cpu-a",
-            "labels": {"fpga.jupyterhub.io/location": "on-premises"},
-            "allocatable": {"cpu": "4", "memory": "8Gi"},
-        },
-    ],
-    "kubelet": {"runProcesses": False},
-    "scheduler": {"unschedulableRetrySeconds": 0.2},
-    "autoscaler": {"scanIntervalSeconds": 0.1},
-}
-
-
-def pod_body(name: str, limits: dict[str, Any] | None = None, **spec: Any) -> dict[str, Any]:
-    """A minimal pod manifest (dict), as kubespawner would send one, with overrides."""
-    labels = spec.pop("labels", {"component": "singleuser-server"})
-    container = {"name": "notebook", "image": "quay.io/jupyterhub/k8s-singleuser-sample:4.1.0"}
-    if limits:
-        container["resources"] = {"limits": dict(limits)}
-    container.update(spec.pop("container", {}))
-    body = {
-        "metadata": {"name": name, "labels": labels},
-        "spec": {"containers": [container], **spec},
-    }
-    return body
+from fpga_demo.emulator import EmulatedCluster
+from tests.support.emulator import SMALL
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ import pytest
 from kubernetes_asyncio import client, watch
 from kubernetes_asyncio.client import ApiException
 
-from fpga_spawner.k8s_emulator.api import with_kind
-from fpga_spawner.k8s_emulator.resources import RESOURCES
-
-from .conftest import FPGA_TOLERATION, U250, pod_body
+from fpga_demo.emulator.apiserver.api import with_kind
+from fpga_demo.emulator.apiserver.resources import RESOURCES
+from tests.support.emulator import FPGA_TOLERATION, U250, pod_body
 
 
 def status_of(exc: ApiException) -> dict:

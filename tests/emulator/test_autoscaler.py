@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import FPGA_TAINT, FPGA_TOLERATION, U250, VU47P, pod_body
+from tests.support.emulator import FPGA_TAINT, FPGA_TOLERATION, U250, VU47P, pod_body
 
 TAGS = "k8s.io/cluster-autoscaler/node-template/"
 

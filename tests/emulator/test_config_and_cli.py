@@ -12,15 +12,14 @@ import urllib.request
 import pytest
 import yaml
 
-from fpga_spawner.k8s_emulator import (
+from fpga_demo.emulator import (
     ClusterConfigError,
     EmulatedCluster,
     load_cluster_file,
     parse_cluster,
     run_in_thread,
 )
-
-from .conftest import DEMO_YAML, U250, VU47P, pod_body
+from tests.support.emulator import DEMO_YAML, U250, VU47P, pod_body
 
 
 def test_demo_cluster_describes_a_hybrid_fpga_cluster():
@@ -101,7 +100,7 @@ def test_unreadable_and_invalid_files(tmp_path):
 async def test_command_line_serves_and_writes_a_kubeconfig(tmp_path):
     kubeconfig = tmp_path / "kc.yaml"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "fpga_spawner.k8s_emulator", "--cluster", str(DEMO_YAML), "--port", "0", "--kubeconfig", str(kubeconfig), "--no-processes",
+        sys.executable, "-m", "fpga_demo.emulator", "--cluster", str(DEMO_YAML), "--port", "0", "--kubeconfig", str(kubeconfig), "--no-processes",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -131,7 +130,7 @@ async def test_command_line_reports_a_bad_file_without_traceback(tmp_path):
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "fpga_spawner.k8s_emulator",
+        "fpga_demo.emulator",
         "--cluster",
         str(bad),
         stdout=asyncio.subprocess.PIPE,

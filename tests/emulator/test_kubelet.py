@@ -19,9 +19,8 @@ import aiohttp
 import pytest
 from kubernetes_asyncio import client
 
-from fpga_spawner.k8s_emulator.podenv import rewrite
-
-from .conftest import pod_body
+from fpga_demo.emulator.kubelet.podenv import rewrite
+from tests.support.emulator import pod_body
 
 REPORTER = textwrap.dedent(
     """

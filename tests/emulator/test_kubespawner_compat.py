@@ -17,9 +17,8 @@ from kubernetes_asyncio.config import kube_config
 from kubespawner import KubeSpawner
 from kubespawner.spawner import EventReflector, PodReflector
 
-from fpga_spawner.k8s_emulator import use_in_this_process
-
-from .conftest import pod_body
+from fpga_demo.emulator import use_in_this_process
+from tests.support.emulator import pod_body
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from collections import Counter
 
 from kubernetes_asyncio import client
 
-from fpga_spawner.k8s_emulator.fit import node_allocatable, pod_requests
-
-from .conftest import FPGA_TAINT, FPGA_TOLERATION, U250, U280, pod_body
+from fpga_demo.emulator.scheduler.fit import node_allocatable, pod_requests
+from tests.support.emulator import FPGA_TAINT, FPGA_TOLERATION, U250, U280, pod_body
 
 
 def node_of(cluster, name, namespace="jhub"):

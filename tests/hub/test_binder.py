@@ -8,9 +8,8 @@ from tornado import web
 from fpga_spawner import FPGASpawner
 from fpga_spawner.catalog import CatalogError
 from fpga_spawner.render import load_config, make_spawner
-
-from ..binder_mixin import BinderSpawnerMixin
-from .conftest import to_dict
+from tests.support.binder_mixin import BinderSpawnerMixin
+from tests.support.spawner import to_dict
 
 
 class BinderSpawner(BinderSpawnerMixin, FPGASpawner):

@@ -11,8 +11,7 @@ from traitlets.config import Config
 
 from fpga_spawner.render import load_config, make_spawner
 from jupyter_ext.contract import FPGARequest
-
-from .conftest import catalog_config, manifest_for
+from tests.support.spawner import catalog_config, manifest_for
 
 K8S_VERSION = "1.34.0"
 
@@ -175,7 +174,7 @@ async def test_without_catalog_manifests_equal_kubespawners(user_options):
     assert "FPGA_BOARD" not in env_of(ours)
 
 
-CATALOG_FILES = ["examples/catalog.yaml", "fpga_spawner/demo/catalog.yaml"]
+CATALOG_FILES = ["examples/catalog.yaml", "demo/fpga_demo/catalog.yaml"]
 
 
 @pytest.mark.parametrize("catalog_file", CATALOG_FILES)

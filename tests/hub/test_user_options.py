@@ -11,17 +11,19 @@ from hypothesis import strategies as st
 from tornado import web
 
 from fpga_spawner.render import load_config, make_spawner
-
-from .conftest import manifest_for, to_dict
-
-EXAMPLE = None
+from tests.support.spawner import manifest_for, to_dict
 
 
-def example_config(repo_root):
-    global EXAMPLE
-    if EXAMPLE is None:
-        EXAMPLE = load_config(repo_root / "examples" / "jupyterhub_config.py")
-    return copy.deepcopy(EXAMPLE)
+@pytest.fixture(scope="module")
+def example(repo_root):
+    """The example jupyterhub_config.py, loaded once per module."""
+    return load_config(repo_root / "examples" / "jupyterhub_config.py")
+
+
+@pytest.fixture
+def example_config(example):
+    """A fresh copy of the example configuration: a test may change its own."""
+    return copy.deepcopy(example)
 
 
 @pytest.mark.parametrize(
@@ -38,8 +40,8 @@ def example_config(repo_root):
         ({"profile": "f2"}, ["Unknown profile 'f2'"]),
     ],
 )
-async def test_bad_options_are_a_clear_400(repo_root, user_options, fragments):
-    spawner = make_spawner(example_config(repo_root), "alice")
+async def test_bad_options_are_a_clear_400(example_config, user_options, fragments):
+    spawner = make_spawner(example_config, "alice")
     spawner.user_options = user_options
     with pytest.raises(web.HTTPError) as info:
         await spawner.load_user_options()
@@ -49,8 +51,8 @@ async def test_bad_options_are_a_clear_400(repo_root, user_options, fragments):
     assert "f2" not in info.value.log_message.replace("'f2'", "")
 
 
-async def test_integer_count_from_the_rest_api_is_accepted(repo_root):
-    pod, spawner = await manifest_for(example_config(repo_root), {"profile": "u250", "count": 2})
+async def test_integer_count_from_the_rest_api_is_accepted(example_config):
+    pod, spawner = await manifest_for(example_config, {"profile": "u250", "count": 2})
     assert spawner.user_options["count"] == "2"
     assert (
         pod["spec"]["containers"][0]["resources"]["limits"][
@@ -60,9 +62,9 @@ async def test_integer_count_from_the_rest_api_is_accepted(repo_root):
     )
 
 
-async def test_groups_hide_boards_from_the_form(repo_root):
-    alice = make_spawner(example_config(repo_root), "alice")
-    carol = make_spawner(example_config(repo_root), "carol", ["fpga-cloud"])
+async def test_groups_hide_boards_from_the_form(example, example_config):
+    alice = make_spawner(example_config, "alice")
+    carol = make_spawner(copy.deepcopy(example), "carol", ["fpga-cloud"])
     alice_form = await alice.options_form(alice)
     carol_form = await carol.options_form(carol)
     assert "AMD Alveo U250" in alice_form and "AMD Alveo U250" in carol_form
@@ -70,8 +72,8 @@ async def test_groups_hide_boards_from_the_form(repo_root):
     assert "AWS F2" in carol_form
 
 
-async def test_no_state_leaks_between_spawns(repo_root):
-    spawner = make_spawner(example_config(repo_root), "alice")
+async def test_no_state_leaks_between_spawns(example_config):
+    spawner = make_spawner(example_config, "alice")
     spawner.user_options = {"profile": "u250-vision"}
     await spawner.load_user_options()
     assert spawner.fpga_board == "u250" and spawner.image.endswith("2024-12-02")
@@ -106,8 +108,8 @@ option_keys = st.one_of(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(option_keys, option_values, max_size=4), st.booleans())
-async def test_arbitrary_options_give_a_valid_pod_or_a_clear_refusal(repo_root, options, cloud):
-    spawner = make_spawner(example_config(repo_root), "alice", ["fpga-cloud"] if cloud else [])
+async def test_arbitrary_options_give_a_valid_pod_or_a_clear_refusal(example, options, cloud):
+    spawner = make_spawner(copy.deepcopy(example), "alice", ["fpga-cloud"] if cloud else [])
     spawner.user_options = options
     try:
         await spawner.load_user_options()

@@ -1,26 +1,62 @@
-"""Shared fixtures for the pod-side tests (discovery, xclbin, server extension)."""
+"""Fixtures of the pod-side tests: the real xclbin fixture, the stand-in pyxrt and its xclbins."""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "xclbin"
-VCK190 = FIXTURES / "xrt_vck190_debug_ip_layout.xclbin"
-
-# helper modules beside the tests (pod_*.py) import by name
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from jupyter_ext.runtime import EmulationBackend, repository_locator, select_runtime, set_runtime
+from jupyter_ext.runtime.xrt import XRTBackend
+from tests.support.fake_pyxrt import load, write_xclbins
+from tests.support.paths import VCK190_XCLBIN
 
 
 @pytest.fixture(scope="session")
 def vck190_path() -> Path:
-    assert VCK190.is_file(), f"real xclbin fixture missing: {VCK190}"
-    return VCK190
+    assert VCK190_XCLBIN.is_file(), f"real xclbin fixture missing: {VCK190_XCLBIN}"
+    return VCK190_XCLBIN
 
 
 @pytest.fixture(scope="session")
 def vck190_bytes(vck190_path: Path) -> bytes:
     return vck190_path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def xclbin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real AXLF files holding every kernel the library uses, for the u250 platform."""
+    d = tmp_path_factory.mktemp("xclbin")
+    write_xclbins(d)
+    return d
+
+
+@pytest.fixture
+def fake() -> ModuleType:
+    """A fresh stand-in pyxrt (one device, empty call log)."""
+    return load()
+
+
+@pytest.fixture
+def xrt(fake: ModuleType, xclbin_dir: Path) -> XRTBackend:
+    """The XRT backend on the fake device, finding xclbins through the bitstream repository."""
+    rt = select_runtime(
+        {}, import_pyxrt=lambda: fake, locator=repository_locator([str(xclbin_dir)])
+    )
+    assert isinstance(rt, XRTBackend), rt
+    fake.CALLS.clear()
+    return rt
+
+
+@pytest.fixture
+def emulated() -> EmulationBackend:
+    return EmulationBackend("no pyxrt")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_runtime() -> Iterator[None]:
+    """Tests that set the process-wide runtime must not leak it to other tests."""
+    yield
+    set_runtime(None)

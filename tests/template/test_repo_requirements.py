@@ -21,8 +21,8 @@ from jupyter_ext.repo_requirements import (
     parse_requirements,
     repository_answer,
 )
+from tests.support.paths import TEMPLATE
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "binder-repo-template"
 NEEDS = RepoRequirements("binder/fpga.yaml", ("vision.stereo_bm",), ("u250", "u280", "f2"))
 U250_VBNV = "xilinx_u250_gen3x16_xdma_shell_4_1"
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from jupyter_ext.contract import FPGARequest
-
-from ..pod.pod_server import Server
+from tests.support.paths import TEMPLATE
+from tests.support.pod_server import Server
 
 pytestmark = pytest.mark.e2e
-TEMPLATE = Path(__file__).resolve().parents[2] / "binder-repo-template"
 
 
 @pytest.fixture(scope="module")

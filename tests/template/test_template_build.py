@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import REPO
+
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "binder-repo-template"
 NOTEBOOKS = sorted((TEMPLATE / "notebooks").glob("*.ipynb"))
 

@@ -1,0 +1,216 @@
+"""The emulated kubelet of every node: runs bound pods as local processes.
+
+It watches the store like a real kubelet watches its pods: a pod bound to a
+node gets a PodWorker; a deletionTimestamp starts graceful termination; a pod
+removed outright (grace 0, its node deleted) is killed at once. It also plays
+the node IPAM controller: each node gets a /16 of 127.0.0.0/8 as its podCIDR and
+each pod its own loopback address from it, so pod servers can all use 8888.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import tempfile
+from pathlib import Path
+
+from ..apiserver.store import Store
+from ..config import KubeletOptions
+from ..events import EventRecorder
+from ..scheduler.fit import is_terminal
+from .pod_worker import PodWorker
+
+log = logging.getLogger("fpga_demo.emulator.kubelet")
+
+
+LOOPBACK = ipaddress.ip_address("127.0.0.0")
+
+
+class Kubelet:
+    def __init__(self, store: Store, recorder: EventRecorder, options: KubeletOptions) -> None:
+        self.store = store
+        self.recorder = recorder
+        self.options = options
+        self.restart_backoff_seconds = options.restart_backoff_seconds
+        self._tmp = None
+        if options.state_dir:
+            self.state_dir = Path(options.state_dir)
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="k8s-emulator-")
+            self.state_dir = Path(self._tmp.name)
+        self.pods_dir = self.state_dir / "pods"
+        self.logs_dir = self.state_dir / "logs"
+        self.claims_dir = self.state_dir / "claims"
+        self.workers: dict[str, PodWorker] = {}
+        self._node_index: dict[str, int] = {}
+        self._used_index: set[int] = set()
+        self._next_index = 1
+        self._ips: dict[str, dict[str, str]] = {}  # node -> pod uid -> ip
+        self._next_ip: dict[str, int] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.running = False
+        store.add_listener(self._on_change)
+
+    # -- node IPAM ----------------------------------------------------------------
+    # All of 127.0.0.0/8 is loopback. Each node gets a /20 of it (4,094 pod
+    # addresses), so thousands of nodes fit: node n owns 127.0.0.0 + n * 4096.
+    BLOCK = 4096
+    MAX_NODES = (1 << 24) // BLOCK - 1
+
+    def _register_node(self, node: dict) -> None:
+        name = node["metadata"]["name"]
+        if name in self._node_index:
+            return
+        cidr = (node.get("spec") or {}).get("podCIDR")
+        if cidr:
+            index = int(ipaddress.ip_network(cidr).network_address) - int(LOOPBACK)
+            index //= self.BLOCK
+        else:
+            index = self._free_index()
+        self._node_index[name] = index
+        self._used_index.add(index)
+        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/20")
+
+        def assign(n: dict) -> None:
+            n.setdefault("spec", {})["podCIDR"] = str(block)
+            n["spec"]["podCIDRs"] = [n["spec"]["podCIDR"]]
+            n.setdefault("status", {})["addresses"] = [
+                {"type": "InternalIP", "address": self.host_ip(name)},
+                {"type": "Hostname", "address": name},
+            ]
+
+        if not cidr or not (node.get("status") or {}).get("addresses"):
+            self.store.mutate("nodes", None, name, assign)
+
+    def _free_index(self) -> int:
+        while self._next_index in self._used_index:
+            self._next_index += 1
+        if self._next_index > self.MAX_NODES:
+            raise RuntimeError(f"the emulator has pod addresses for {self.MAX_NODES} nodes")
+        return self._next_index
+
+    def host_ip(self, node: str) -> str:
+        return str(LOOPBACK + self._node_index.get(node, 0) * self.BLOCK + 1)
+
+    def allocate_ip(self, node: str, uid: str) -> str:
+        """The pod's own loopback address from its node's podCIDR."""
+        base = LOOPBACK + self._node_index[node] * self.BLOCK
+        used = set(self._ips.setdefault(node, {}).values())
+        offset = self._next_ip.get(node, 1)
+        for _ in range(self.BLOCK):
+            offset = offset + 1 if offset < self.BLOCK - 2 else 2
+            ip = str(base + offset)
+            if ip not in used:
+                self._next_ip[node] = offset
+                self._ips[node][uid] = ip
+                return ip
+        raise RuntimeError(f"node {node} has no free pod IPs")
+
+    def release_ip(self, node: str, uid: str) -> None:
+        self._ips.get(node, {}).pop(uid, None)
+
+    # -- pods -----------------------------------------------------------------------
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_change(self, plural: str, kind: str, obj: dict, prev: dict | None) -> None:
+        if not self.running:
+            return
+        if plural == "nodes":
+            if kind == "DELETED":
+                self._used_index.discard(self._node_index.pop(obj["metadata"]["name"], -1))
+                self._spawn(self._node_gone(obj["metadata"]["name"]))
+            elif obj["metadata"]["name"] not in self._node_index:
+                self._register_node(obj)
+                name = obj["metadata"]["name"]
+                for pod in self.store.list(
+                    "pods", lambda p: (p.get("spec") or {}).get("nodeName") == name
+                ):
+                    self._on_change("pods", "MODIFIED", pod, None)
+            return
+        if plural != "pods":
+            return
+        uid = obj["metadata"]["uid"]
+        worker = self.workers.get(uid)
+        if kind == "DELETED":
+            if worker is not None:
+                self.workers.pop(uid, None)
+                if not worker.terminating:
+                    self._spawn(worker.kill_now())
+            return
+        node = (obj.get("spec") or {}).get("nodeName")
+        if worker is None and node and node in self._node_index and not is_terminal(obj):
+            if "deletionTimestamp" in obj["metadata"]:
+                self._spawn(self._remove(obj))
+                return
+            worker = PodWorker(self, obj)
+            self.workers[uid] = worker
+            worker.start()
+        elif (
+            worker is not None and "deletionTimestamp" in obj["metadata"] and not worker.terminating
+        ):
+            grace = float(obj["metadata"].get("deletionGracePeriodSeconds") or 0)
+            self._spawn(worker.terminate(grace))
+
+    async def _remove(self, pod: dict) -> None:
+        with contextlib.suppress(Exception):
+            self.store.remove("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+
+    async def _node_gone(self, node: str) -> None:
+        """Pod garbage collection: pods bound to a node that no longer exists are deleted."""
+        for pod in self.store.list("pods", lambda p: (p.get("spec") or {}).get("nodeName") == node):
+            with contextlib.suppress(Exception):
+                self.store.remove("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+
+    def start(self) -> None:
+        self.running = True
+        for node in self.store.list("nodes"):
+            self._register_node(node)
+        for pod in self.store.list("pods"):
+            self._on_change("pods", "ADDED", pod, None)
+
+    async def stop(self) -> None:
+        """Kill every container (used when the emulator shuts down)."""
+        self.running = False
+        workers = list(self.workers.values())
+        self.workers.clear()
+        await asyncio.gather(*(w.kill_now() for w in workers), return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def read_log(self, pod: dict, container: str | None, tail_lines: str | None) -> str:
+        from ..apiserver import errors
+
+        names = [c["name"] for c in pod["spec"]["containers"]]
+        if container is None:
+            if len(names) > 1:
+                raise errors.bad_request(
+                    f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: [{' '.join(names)}]"
+                )
+            container = names[0]
+        elif container not in names + [c["name"] for c in pod["spec"].get("initContainers") or []]:
+            raise errors.bad_request(
+                f"container {container} is not valid for pod {pod['metadata']['name']}"
+            )
+        meta = pod["metadata"]
+        path = (
+            self.logs_dir
+            / f"{meta['namespace']}_{meta['name']}_{meta['uid'][:8]}"
+            / f"{container}.log"
+        )
+        try:
+            text = path.read_text(errors="replace")
+        except FileNotFoundError:
+            raise errors.bad_request(
+                f'container "{container}" in pod "{meta["name"]}" is waiting to start: ContainerCreating'
+            ) from None
+        if tail_lines:
+            text = "".join(text.splitlines(keepends=True)[-int(tail_lines) :])
+        return text

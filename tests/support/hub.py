@@ -1,0 +1,138 @@
+"""A client for the demo stack's hub and emulated cluster, as the tests use them."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from fpga_demo.launcher import CLUSTER_FILE, DemoStack
+
+
+@dataclass
+class Hub:
+    stack: DemoStack
+
+    @property
+    def api(self) -> str:
+        return f"{self.stack.url}/hub/api"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.stack.admin_token}"}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, self.api + path, headers=self.headers, timeout=60, **kwargs)
+
+    def ensure_user(self, name: str) -> None:
+        response = self.request("POST", f"/users/{name}")
+        assert response.status_code in (201, 409), response.text
+
+    def spawn(self, name: str, options: dict) -> requests.Response:
+        self.ensure_user(name)
+        return self.request("POST", f"/users/{name}/server", json=options)
+
+    def server(self, name: str) -> dict | None:
+        return self.request("GET", f"/users/{name}").json()["servers"].get("")
+
+    def wait_ready(self, name: str, timeout: float = 60) -> dict:
+        """Poll: a slow spawn's first answer can be a 500 while the spawn goes on."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            server = self.server(name)
+            if server and server["ready"]:
+                return server
+            time.sleep(0.5)
+        raise AssertionError(f"{name}'s server was not ready within {timeout} s")
+
+    def wait_stopped(self, name: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.server(name) is None:
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{name}'s server did not stop within {timeout} s")
+
+    def stop(self, name: str) -> None:
+        response = self.request("DELETE", f"/users/{name}/server")
+        assert response.status_code in (202, 204), response.text
+        self.wait_stopped(name)
+
+    def progress(self, name: str, until: str, timeout: float = 60) -> list[str]:
+        """Progress messages of a pending spawn, read until one contains `until`."""
+        messages: list[str] = []
+        deadline = time.monotonic() + timeout
+        with requests.get(
+            f"{self.api}/users/{name}/server/progress",
+            headers=self.headers,
+            stream=True,
+            timeout=timeout,
+        ) as response:
+            for line in response.iter_lines(chunk_size=1, decode_unicode=True):
+                if line and line.startswith("data:"):
+                    event = json.loads(line[5:])
+                    messages.append(event.get("message", ""))
+                    if until in messages[-1]:
+                        return messages
+                if time.monotonic() > deadline:
+                    break
+        raise AssertionError(f"no progress message with {until!r}; got {messages}")
+
+    # -- the emulated cluster, read the way kubectl would ----------------------
+
+    def k8s(self, path: str) -> dict:
+        response = requests.get(self.stack.api_url + path, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def pods(self) -> list[dict]:
+        return self.k8s(f"/api/v1/namespaces/{self.stack.namespace}/pods")["items"]
+
+    def pod(self, user: str) -> dict | None:
+        return next((p for p in self.pods() if p["metadata"]["name"] == f"jupyter-{user}"), None)
+
+    def nodes(self) -> list[dict]:
+        return self.k8s("/api/v1/nodes")["items"]
+
+    def login(self, name: str) -> requests.Session:
+        """A browser-like session: the login form, with its xsrf token, as a user fills it."""
+        session = requests.Session()
+        page = session.get(f"{self.stack.url}/hub/login", timeout=30).text
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+        response = session.post(
+            f"{self.stack.url}/hub/login?next=",
+            data={"username": name, "password": "", "_xsrf": xsrf},
+            timeout=30,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text
+        return session
+
+    def spawn_page(self, name: str) -> str:
+        """The spawn form as `name` sees it in the browser."""
+        response = self.login(name).get(f"{self.stack.url}/hub/spawn/{name}", timeout=30)
+        response.raise_for_status()
+        return response.text
+
+
+def fast_cluster(tmp: Path) -> Path:
+    """The demo cluster with a quick autoscaler and scheduler retry, for tests."""
+    cluster = yaml.safe_load(CLUSTER_FILE.read_text())
+    for group in cluster["nodeGroups"]:
+        group["startupDelaySeconds"] = 3
+    cluster["scheduler"] = {"unschedulableRetrySeconds": 1}
+    cluster["autoscaler"] = {"scanIntervalSeconds": 0.5}
+    path = tmp / "cluster.yaml"
+    path.write_text(yaml.safe_dump(cluster))
+    return path
+
+
+def container(pod: dict) -> dict:
+    """The notebook container of a pod (as the API returns it)."""
+    return next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
