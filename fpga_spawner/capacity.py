@@ -53,6 +53,10 @@ class CapacityLedger:
         self.board_resources = dict(board_resources)
         self.resources = frozenset(self.board_resources.values())
         self.node_groups = {g.name: g for g in node_groups}
+        self._forget_cluster()
+
+    def _forget_cluster(self) -> None:
+        """Empty every count learnt from nodes and pods (the catalog side stays)."""
         self._nodes: dict[str, _Node] = {}
         self._pods: dict[str, tuple[str, dict[str, int]]] = {}
         self._used_on: dict[str, Counter[str]] = {}
@@ -154,7 +158,7 @@ class CapacityLedger:
         return set(self._pods)
 
     def clear(self) -> None:
-        self.__init__(self.board_resources, self.node_groups.values())
+        self._forget_cluster()
 
     # -- queries (constant time in the cluster size) ----------------------------
 

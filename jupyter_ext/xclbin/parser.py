@@ -18,7 +18,18 @@ from pathlib import Path
 from . import format as fmt
 from . import metadata as meta
 from . import sections as sec
-from .model import Kernel, KernelInstance, Section, Xclbin, XclbinError, uuid_string
+from .model import (
+    Clock,
+    Connection,
+    IpEntry,
+    Kernel,
+    KernelInstance,
+    MemBank,
+    Section,
+    Xclbin,
+    XclbinError,
+    uuid_string,
+)
 
 
 def parse_xclbin(path: str | os.PathLike[str]) -> Xclbin:
@@ -73,7 +84,7 @@ def _parse(r: sec.Reader) -> Xclbin:
         )
     sections = tuple(_section(r, i) for i in range(n_sections))
 
-    first = {}
+    first: dict[int, Section] = {}
     for s in sections:
         first.setdefault(s.kind, s)
 
@@ -87,10 +98,10 @@ def _parse(r: sec.Reader) -> Xclbin:
 
     ips = sec.ip_layout(r, first[fmt.IP_LAYOUT]) if fmt.IP_LAYOUT in first else ()
     mems = sec.mem_topology(r, first[fmt.MEM_TOPOLOGY]) if fmt.MEM_TOPOLOGY in first else ()
-    conns = ()
+    conns: tuple[Connection, ...] = ()
     if fmt.CONNECTIVITY in first:
         conns = sec.connectivity(r, first[fmt.CONNECTIVITY], len(ips), len(mems))
-    clocks = ()
+    clocks: tuple[Clock, ...] = ()
     if fmt.CLOCK_FREQ_TOPOLOGY in first:
         clocks = sec.clock_freq_topology(r, first[fmt.CLOCK_FREQ_TOPOLOGY])
     debug = (
@@ -105,7 +116,7 @@ def _parse(r: sec.Reader) -> Xclbin:
     xml_kernels: list[meta.MetaKernel] = []
     if (x := raw(fmt.EMBEDDED_METADATA, "EMBEDDED_METADATA")) is not None:
         xml_kernels = meta.kernels_from_embedded_xml(r, x)
-    kv = ()
+    kv: tuple[tuple[str, str], ...] = ()
     if (k := raw(fmt.KEYVALUE_METADATA, "KEYVALUE_METADATA")) is not None:
         kv = meta.keyvalues(r, k)
 
@@ -167,10 +178,16 @@ def _emulation(mode: int, content: str) -> str:
     return "hw"
 
 
-def _kernels(metas, xml_kernels, ips, mems, conns) -> tuple[Kernel, ...]:
+def _kernels(
+    metas: list[meta.MetaKernel],
+    xml_kernels: list[meta.MetaKernel],
+    ips: tuple[IpEntry, ...],
+    mems: tuple[MemBank, ...],
+    conns: tuple[Connection, ...],
+) -> tuple[Kernel, ...]:
     """Join metadata (arguments) with IP_LAYOUT (addresses) and CONNECTIVITY (banks)."""
     xml_by_name = {m.name: m for m in xml_kernels}
-    ip_instances: dict[str, list] = {}
+    ip_instances: dict[str, list[tuple[str, IpEntry]]] = {}
     for ip in ips:
         if ip.control_protocol is None:
             continue  # not a kernel
@@ -189,20 +206,20 @@ def _kernels(metas, xml_kernels, ips, mems, conns) -> tuple[Kernel, ...]:
         ]
         instances = []
         for iname in dict.fromkeys(inst_names):
-            ip = by_inst.get(iname)
+            found = by_inst.get(iname)
             memory: dict[int, tuple[str, ...]] = {}
-            if ip is not None:
+            if found is not None:
                 for c in conns:
-                    if c.ip_index == ip.index:
+                    if c.ip_index == found.index:
                         tag = mems[c.mem_index].tag
                         if tag not in memory.get(c.arg_index, ()):
                             memory[c.arg_index] = (*memory.get(c.arg_index, ()), tag)
             instances.append(
                 KernelInstance(
                     name=iname,
-                    base_address=ip.base_address if ip else None,
-                    control_protocol=ip.control_protocol if ip else None,
-                    interrupt=ip.interrupt if ip else False,
+                    base_address=found.base_address if found else None,
+                    control_protocol=found.control_protocol if found else None,
+                    interrupt=found.interrupt if found else False,
                     memory=memory,
                 )
             )

@@ -9,6 +9,7 @@ or iterate past what the file holds.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Callable
 
@@ -19,7 +20,9 @@ from .model import Clock, Connection, DebugIp, IpEntry, MemBank, Section, Xclbin
 class Reader:
     """Bounds-checked reads from bytes or an mmap; copies only what is asked for."""
 
-    def __init__(self, buf, size: int, source: str):
+    def __init__(
+        self, buf: bytes | bytearray | memoryview | mmap.mmap, size: int, source: str
+    ) -> None:
         self.buf = buf
         self.size = size
         self.source = source
