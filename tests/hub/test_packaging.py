@@ -1,0 +1,98 @@
+"""What an admin's `pip install "jupyterhub-fpga[hub]"` puts into a hub image.
+
+The wheels are built from this checkout (hatchling, no network) and read as
+zip files: the hub distribution carries no emulator or demo module, the demo
+distribution carries them and the example notebooks, and the `demo` extra is
+what brings the second one in.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import REPO
+
+
+def build_wheel(source: Path, out: Path) -> zipfile.ZipFile:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("*.whl")
+    return zipfile.ZipFile(wheel)
+
+
+@pytest.fixture(scope="module")
+def hub_wheel(tmp_path_factory) -> zipfile.ZipFile:
+    return build_wheel(REPO, tmp_path_factory.mktemp("hub-wheel"))
+
+
+@pytest.fixture(scope="module")
+def demo_wheel(tmp_path_factory) -> zipfile.ZipFile:
+    return build_wheel(REPO / "demo", tmp_path_factory.mktemp("demo-wheel"))
+
+
+def metadata(wheel: zipfile.ZipFile):
+    (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    return Parser().parsestr(wheel.read(name).decode())
+
+
+def test_the_hub_wheel_holds_no_emulator_and_no_demo(hub_wheel):
+    names = hub_wheel.namelist()
+    packages = {n.split("/")[0] for n in names if "/" in n and ".dist-info" not in n}
+    assert packages == {"fpga_spawner", "jupyter_ext", "jupyterhub_fpga-0.1.0.data"}
+    leaked = [n for n in names if "emulator" in n or "fpga_demo" in n or "kubelet" in n]
+    assert leaked == []
+    assert "fpga_spawner/py.typed" in names and "jupyter_ext/py.typed" in names
+
+
+def test_the_demo_extra_brings_the_demo_distribution(hub_wheel, demo_wheel):
+    requires = metadata(hub_wheel).get_all("Requires-Dist")
+    assert "jupyterhub-fpga-demo==0.1.0; extra == 'demo'" in requires
+    demo = metadata(demo_wheel)
+    assert demo["Name"] == "jupyterhub-fpga-demo"
+    assert "jupyterhub-fpga[hub,pod]" in demo.get_all("Requires-Dist")
+    names = demo_wheel.namelist()
+    for role in ("apiserver/api.py", "scheduler/scheduler.py", "kubelet/kubelet.py"):
+        assert f"fpga_demo/emulator/{role}" in names
+    assert "fpga_demo/emulator/clusters/demo.yaml" in names
+    assert "fpga_demo/notebooks/getting-started.ipynb" in names
+
+
+# A hub image has neither the demo package nor psutil: None in sys.modules makes
+# their import fail exactly as a missing package does.
+WITHOUT_DEMO = "import sys; sys.modules['fpga_demo'] = sys.modules['psutil'] = None; "
+
+
+def cli_without_demo(*args: str) -> subprocess.CompletedProcess:
+    code = WITHOUT_DEMO + f"from fpga_spawner.cli import main; sys.exit(main({list(args)!r}))"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+
+
+def test_render_works_without_the_demo():
+    assert "--config" in cli_without_demo("render", "--help").stdout
+    result = cli_without_demo(
+        "render", "--config", "examples/jupyterhub_config.py", "--user", "alice", "--profile",
+        "u250",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "kind: Pod" in result.stdout
+
+
+def test_demo_without_the_demo_says_how_to_install_it():
+    result = cli_without_demo("demo")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "jupyterhub-fpga demo: the demo is not installed (a hub install leaves it out); "
+        'install it with: pip install "jupyterhub-fpga[demo]"'
+    )
