@@ -17,7 +17,7 @@ from typing import Any
 
 from .catalog import Catalog, CatalogError
 
-# What BinderHub's launch sends as user_options (DESIGN.md section 4).
+# What BinderHub's launch sends as user_options (docs/upstream-facts.md, "BinderHub").
 BINDER_USER_OPTIONS = (
     "image",
     "token",

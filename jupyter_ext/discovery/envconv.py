@@ -1,4 +1,6 @@
-"""Environment conventions of the FPGA device plugins (DESIGN.md section 5).
+"""Environment conventions of the FPGA device plugins.
+
+The facts behind them: docs/upstream-facts.md, "FPGA device plugins".
 
 b-com: ``ACCELERATOR_UNITS`` (Intel variant ``ACCELERATOR_DEVICES``) lists the
 unit IDs given to the pod; InAccel sets ``INACCEL_FPGA=enabled`` and serves

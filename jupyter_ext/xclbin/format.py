@@ -1,8 +1,9 @@
 """The AXLF (xclbin) binary layout, as constants.
 
-One place for every offset, size and enum so the parser and the writer cannot
-disagree. Values follow XRT's ``xclbin.h`` (see DESIGN.md section 7); names are
-the strings ``xclbinutil --info`` prints, so our text output matches theirs.
+One place for every offset, size and enum so the parser and the test suite's
+writer cannot disagree. Values follow XRT's ``xclbin.h`` (docs/upstream-facts.md,
+"The xclbin format"); names are the strings ``xclbinutil --info`` prints, so our
+text output matches theirs.
 """
 
 from __future__ import annotations

@@ -88,7 +88,9 @@ def test_alice_gets_a_u250_with_license_and_fpga_environment(hub):
 def test_bob_waits_for_the_u250_until_alice_stops(hub):
     assert "AMD Alveo U250: 0 of 1 free" in hub.spawn_page("bob")
     response = hub.spawn("bob", {"profile": "u250"})
-    assert response.status_code in (202, 500), response.text  # pending, see DESIGN 9
+    # pending; a spawn slower than slow_spawn_timeout may answer 500 while it goes on
+    # (docs/upstream-facts.md, "Test environment")
+    assert response.status_code in (202, 500), response.text
     messages = hub.progress("bob", until="The scheduler says")
     waiting = messages[-1]
     assert waiting.startswith("Waiting for 1 x AMD Alveo U250: 0 of 1 free")
@@ -103,7 +105,10 @@ def test_bob_waits_for_the_u250_until_alice_stops(hub):
 
 
 def test_accelerator_bursts_to_a_new_cloud_node(hub):
-    """DESIGN 5: 4 replicas, 2 fit per cloud board, on-premises U250 busy."""
+    """4 replicas, 2 fit per cloud board, on-premises U250 busy.
+
+    InAccel's bursting example (docs/upstream-facts.md, "FPGA device plugins").
+    """
     cloud_nodes_before = {n["metadata"]["name"] for n in hub.nodes()}
     response = hub.spawn("carol", {"profile": "accel-vision-stereo-bm", "replicas": "4"})
     assert response.status_code in (201, 202, 500), response.text

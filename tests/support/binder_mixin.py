@@ -1,4 +1,4 @@
-"""BinderHub's BinderSpawnerMixin, written to the behaviour DESIGN.md section 4 gives.
+"""BinderHub's BinderSpawnerMixin, written to its behaviour (docs/upstream-facts.md, "BinderHub").
 
 BinderHub defines it inline in its helm chart (not importable from PyPI), so
 deployers write `class BinderSpawner(BinderSpawnerMixin, FPGASpawner)`; the
@@ -11,7 +11,7 @@ from traitlets.config import Configurable
 
 
 class BinderSpawnerMixin(Configurable):
-    """BinderHub's mixin as its helm chart defines it inline (DESIGN.md section 4)."""
+    """BinderHub's mixin as its helm chart defines it inline (docs/upstream-facts.md, "BinderHub")."""
 
     auth_enabled = Bool(False, config=True)
 
