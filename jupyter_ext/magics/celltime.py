@@ -10,13 +10,14 @@ runtime replaced by the CPU model (the emulation backend), which is what
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
 from ..runtime import EmulationBackend, get_runtime, set_runtime
-from ..runtime.base import BACKEND_XRT, Backend, KernelCall, Result
+from ..runtime.base import Backend, KernelCall, Result, Where
 from ..widgets import (
     AMBER,
     BLUE,
@@ -37,7 +38,11 @@ FORCED_CPU_REASON = "forced to the CPU model by %%fpga --compare"
 
 
 class RecordingBackend(Backend):
-    """Delegates to ``inner`` and keeps each Result; ``on_result`` sees them as they come."""
+    """Delegates to ``inner`` and keeps each Result; ``on_result`` sees them as they come.
+
+    Every :class:`Backend` method is passed on, ``where`` above all: the
+    recorder runs nothing itself, so where a call runs is ``inner``'s answer.
+    """
 
     def __init__(self, inner: Backend, on_result: Callable[[Result], None] | None = None) -> None:
         self.inner = inner
@@ -52,6 +57,17 @@ class RecordingBackend(Backend):
         if self.on_result is not None:
             self.on_result(result)
         return result
+
+    def where(self, kernel: str) -> Where:
+        return self.inner.where(kernel)
+
+    def load_kernel(self, kernel: str) -> Where:
+        return self.inner.load_kernel(kernel)
+
+    def pin_xclbin(
+        self, path: Path, kernels: Iterable[str], *, platform: str = "", mode: str = "hw"
+    ) -> None:
+        self.inner.pin_xclbin(path, kernels, platform=platform, mode=mode)
 
     def prepare(self, kernel: str, arg_index: int, array: Any) -> Any:
         return self.inner.prepare(kernel, arg_index, array)
@@ -72,7 +88,7 @@ class CallGroup:
     """All calls of one function on one backend within the cell."""
 
     function: str
-    backend: str
+    emulated: bool
     reason: str
     device: str
     calls: int = 0
@@ -90,9 +106,9 @@ class CallGroup:
 
     @property
     def where(self) -> str:
-        if self.backend == BACKEND_XRT:
-            return f"FPGA ({self.device})"
-        return f"emulated ({self.reason})"
+        if self.emulated:
+            return f"emulated ({self.reason})"
+        return f"FPGA ({self.device})"
 
 
 @dataclass
@@ -106,7 +122,7 @@ class CellTiming:
         groups: dict[tuple[str, str, str], CallGroup] = {}
         for r in results:
             key = (r.function, r.backend, r.reason)
-            groups.setdefault(key, CallGroup(r.function, r.backend, r.reason, r.device)).add(r)
+            groups.setdefault(key, CallGroup(r.function, r.emulated, r.reason, r.device)).add(r)
         return cls(label, wall, list(groups.values()))
 
     @property
@@ -115,7 +131,7 @@ class CellTiming:
 
     @property
     def emulated(self) -> bool:
-        return any(g.backend != BACKEND_XRT for g in self.groups)
+        return any(g.emulated for g in self.groups)
 
     def phases(self) -> tuple[tuple[str, float], ...]:
         """Stacked segments of the wall time; transfers only where every call timed them."""

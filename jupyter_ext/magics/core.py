@@ -8,6 +8,7 @@ sub-command here is "parse the arguments, call one function, display one
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -77,20 +78,33 @@ class FPGAMagics(Magics):
 
     def _info(self, args: Any) -> None:
         from ..widgets import show
+        from ..xclbin import XclbinError
         from ..xclbin.info import info_text
+        from ..xclbin.repository import BitstreamRepository
         from .listing import InfoView
-        from .program import read_xclbin
 
-        x = read_xclbin(args.file, "%fpga info")
+        try:
+            x = BitstreamRepository().read(args.file)
+        except (XclbinError, OSError) as exc:
+            raise UsageError(f"%fpga info: {exc}") from None
         show(InfoView(x, info_text(x) if args.full else None))
 
     def _load(self, args: Any) -> None:
         from ..library import FUNCTIONS
-        from ..runtime import get_runtime
-        from ..widgets import show
-        from .program import LoadView, load
+        from ..runtime import FPGARuntimeError, get_runtime
+        from ..runtime.load import load
+        from ..widgets import Progress, show
+        from .program import LoadView, record
 
-        show(LoadView(load(args.target, get_runtime(), FUNCTIONS)))
+        def progress(steps: int) -> Progress:
+            return Progress(f"%fpga load {os.path.basename(args.target)}", steps)
+
+        kernels = {name: spec.kernel for name, spec in FUNCTIONS.items()}
+        try:
+            result = load(args.target, get_runtime(), kernels, progress=progress)
+        except FPGARuntimeError as exc:
+            raise UsageError(f"%fpga load: {exc}") from None
+        show(LoadView(record(result)))
 
     def _bench(self, args: Any) -> Any:
         from ..runtime import get_runtime

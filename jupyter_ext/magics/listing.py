@@ -1,8 +1,9 @@
 """``%fpga list`` and ``%fpga info``: the library's functions, and what an xclbin holds.
 
-Where a function runs is asked of the runtime the way it will decide at call
-time -- the XRT backend's bitstream locator for this platform -- but without
-opening the xclbin, so listing never programs a board.
+Where a function runs is the runtime's answer (:meth:`Backend.where
+<jupyter_ext.runtime.base.Backend.where>` for its kernel), the same one it
+acts on at call time; asking it opens no xclbin, so listing never programs a
+board. This module only lays the answers out.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..runtime.base import BACKEND_XRT, Backend
+from ..runtime.base import Backend, Where
 from ..widgets import AMBER, GREEN, GREY, View, badge, esc, table, text_table
 from ..xclbin.model import Xclbin
 
@@ -25,32 +26,24 @@ class FunctionRow:
     description: str
     reference: str
     default_size: str
-    runs_on: str  # "hardware" | "emulated"
-    detail: str  # the xclbin it would load, or why it is emulated
+    where: Where  # the runtime's answer for this function's kernel
 
+    @property
+    def runs_on(self) -> str:
+        return "hardware" if self.where.hardware else "emulated"
 
-def where_it_runs(kernel: str, runtime: Backend) -> tuple[str, str]:
-    """("hardware", xclbin) or ("emulated", reason), as the runtime would decide."""
-    if runtime.name != BACKEND_XRT:
-        return "emulated", runtime.reason
-    locator = getattr(runtime, "locator", None)
-    platform = getattr(runtime, "platform", "")
-    try:
-        path = locator(kernel, platform) if locator is not None else None
-    except Exception as exc:  # an unreadable xclbin directory: the call would be emulated
-        return "emulated", f"xclbin search failed: {exc}"
-    if path is None:
-        # the same words the XRT backend puts on the result of such a call
-        return "emulated", f"no xclbin for kernel {kernel} on platform {platform or '?'}"
-    return "hardware", str(path)
+    @property
+    def detail(self) -> str:
+        """The xclbin it would load, or why it is emulated."""
+        return self.where.detail
 
 
 def function_rows(functions: Mapping[str, Any], runtime: Backend) -> list[FunctionRow]:
     rows = []
     for name, spec in sorted(functions.items()):
-        runs_on, detail = where_it_runs(spec.kernel, runtime)
         rows.append(FunctionRow(name, spec.kernel, spec.description, spec.reference_name,
-                                f"{spec.default_size:,} {spec.size_unit}", runs_on, detail))  # fmt: skip
+                                f"{spec.default_size:,} {spec.size_unit}",
+                                runtime.where(spec.kernel)))  # fmt: skip
     return rows
 
 
@@ -63,10 +56,10 @@ class ListView(View):
 
     @property
     def emulated(self) -> bool:
-        return any(r.runs_on == "emulated" for r in self.rows)
+        return not all(r.where.hardware for r in self.rows)
 
     def _headline(self) -> str:
-        hw = sum(r.runs_on == "hardware" for r in self.rows)
+        hw = sum(r.where.hardware for r in self.rows)
         em = len(self.rows) - hw
         return (f"{len(self.rows)} library functions: {hw} run on the FPGA here, "
                 f"{em} emulated on the CPU.")  # fmt: skip
@@ -80,7 +73,7 @@ class ListView(View):
     def html(self) -> str:
         rows = []
         for r in self.rows:
-            tag = badge("hardware", GREEN) if r.runs_on == "hardware" else badge("emulated", AMBER)
+            tag = badge("hardware", GREEN) if r.where.hardware else badge("emulated", AMBER)
             rows.append((f"<code>{esc(r.name)}</code>", f"<code>{esc(r.kernel)}</code>",
                          esc(r.description), esc(r.reference), f"{tag} {esc(r.detail)}"))  # fmt: skip
         return (f'<div style="font-family:sans-serif"><b>{esc(self._headline())}</b>'

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..discovery import Device, DiscoveryReport
+from ..runtime.load import LoadResult
 from ..widgets import AMBER, GREEN, GREY, RED, View, badge, esc, table, text_table
 
 HEADERS = ("device", "board", "platform", "BDF", "health", "loaded xclbin", "backend")
@@ -56,11 +57,14 @@ def runtime_line(runtime: Mapping[str, str]) -> str:
     return f"Library calls: emulated on the CPU ({runtime.get('reason', 'no runtime')})."
 
 
-def load_line(entry: Mapping[str, Any]) -> str:
-    what = entry["xclbin"] or entry["target"]
-    if entry["programmed"]:
-        return f"{what} programmed on {entry['device']} ({', '.join(entry['kernels'])})"
-    return f"{what}: emulated, nothing programmed ({entry['reason']})"
+def load_line(load: LoadResult) -> str:
+    """One ``%fpga load`` of this session, as the runtime reported it."""
+    what = load.xclbin or load.target
+    if load.programmed:
+        return f"{what} programmed on {load.device} ({', '.join(load.opened)})"
+    if load.emulated:
+        return f"{what}: emulated, nothing programmed ({load.reason})"
+    return f"{what}: nothing programmed, already open on {load.device}"
 
 
 class StatusView(View):
@@ -70,7 +74,7 @@ class StatusView(View):
         self,
         report: DiscoveryReport,
         runtime: Mapping[str, str],
-        loads: Sequence[Mapping[str, Any]] = (),
+        loads: Sequence[LoadResult] = (),
         refresh: Callable[[], StatusView] | None = None,
     ) -> None:
         self.report = report

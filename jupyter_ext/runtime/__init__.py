@@ -2,8 +2,10 @@
 
 ``get_runtime()`` returns the backend chosen for this pod (``.name`` is
 ``"xrt"`` or ``"emulated"``, ``.reason`` says why); library functions take a
-``runtime=`` argument and otherwise use it. Every :class:`Result` says which
-backend produced it.
+``runtime=`` argument and otherwise use it. ``runtime.where(kernel)`` says,
+before a call, where that kernel would run and why (a :class:`Where`); every
+:class:`Result` says which backend produced it, in the same words.
+``jupyter_ext.runtime.load.load`` programs a device on request.
 """
 
 from .base import (
@@ -17,12 +19,14 @@ from .base import (
     KernelCall,
     KernelError,
     KernelTimeout,
+    LoadRefused,
     Out,
     Ref,
     Result,
     Scalar,
     Scratch,
     Timings,
+    Where,
     Zeros,
     bits_f32,
     f32_bits,
@@ -44,12 +48,14 @@ __all__ = [
     "KernelCall",
     "KernelError",
     "KernelTimeout",
+    "LoadRefused",
     "Out",
     "Ref",
     "Result",
     "Scalar",
     "Scratch",
     "Timings",
+    "Where",
     "Zeros",
     "bits_f32",
     "f32_bits",

@@ -13,8 +13,9 @@ mistake an emulated number for an FPGA number.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,15 @@ class KernelTimeout(FPGARuntimeError):
             f"kernel {kernel!r} did not finish within {timeout_s:g} s "
             "(raise the timeout with get_runtime(timeout_s=...) if the input is large)"
         )
+
+
+class LoadRefused(FPGARuntimeError):
+    """What was asked to be loaded cannot be: no such xclbin, no kernels in it, or not for this device.
+
+    A mistake the user can fix (another file, another board), so it carries one
+    plain sentence and no XRT detail; failures *while* programming stay
+    :class:`FPGARuntimeError`.
+    """
 
 
 class InvalidArgument(ValueError):
@@ -303,14 +313,69 @@ class Result:
     __str__ = __repr__
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where one kernel would run on this backend, and why: the runtime's one answer.
+
+    Asked before anything runs (``%fpga list``, progress labels, ``%fpga load``)
+    and decided by the backend itself, the same way it decides at call time,
+    so what a view shows and what the :class:`Result` later says are the same
+    words: ``backend``, ``reason``, ``device`` and ``xclbin`` match the
+    Result of running the kernel. ``hardware`` is derived from ``backend`` so
+    the two can never disagree.
+    """
+
+    kernel: str
+    backend: str  # BACKEND_XRT | BACKEND_EMULATED
+    reason: str  # for XRT the device it runs on; otherwise why it is emulated
+    device: str = ""  # the board's label, or "CPU" for the emulation
+    xclbin: str = ""  # the xclbin the kernel is (or would be) opened from; "" when emulated
+
+    @property
+    def hardware(self) -> bool:
+        """True only when the kernel runs on a board through XRT."""
+        return self.backend == BACKEND_XRT
+
+    @property
+    def detail(self) -> str:
+        """What a user needs next to the verdict: the xclbin it loads, or why it is emulated."""
+        return self.xclbin if self.hardware else self.reason
+
+
 class Backend:
-    """Interface every backend implements (XRT, emulation)."""
+    """Interface every backend implements (XRT, emulation, wrappers such as a recorder).
+
+    A wrapper must pass every method on to the backend it wraps: a method it
+    inherits from here would answer for *this* class, not for the backend
+    that actually runs the kernel.
+    """
 
     name: str = ""
     reason: str = ""
 
     def run(self, call: KernelCall) -> Result:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def where(self, kernel: str) -> Where:  # pragma: no cover - interface
+        """Where ``kernel`` would run if called now, without running or loading anything."""
+        raise NotImplementedError
+
+    def load_kernel(self, kernel: str) -> Where:
+        """Make ``kernel`` ready now (XRT programs its xclbin) instead of at the first call.
+
+        Returns where it will run. A backend without a device has nothing to load.
+        """
+        return self.where(kernel)
+
+    def pin_xclbin(
+        self, path: Path, kernels: Iterable[str], *, platform: str = "", mode: str = "hw"
+    ) -> None:
+        """Take ``kernels`` from the xclbin at ``path`` from now on (``%fpga load FILE``).
+
+        ``platform`` and ``mode`` are the file's own, so a device backend can
+        refuse (:class:`LoadRefused`) a file it cannot run. A backend without a
+        device programs nothing, so there is nothing to pin or refuse.
+        """
 
     def prepare(self, kernel: str, arg_index: int, array: np.ndarray) -> np.ndarray:
         """Place ``array`` where ``kernel``'s argument ``arg_index`` reads it without a copy.
@@ -319,13 +384,6 @@ class Backend:
         returns a device-buffer-backed array (one copy now, none per call).
         """
         return array
-
-    def plan(self, kernel: str) -> tuple[str, str]:
-        """Where ``kernel`` would run, without running or loading anything: (backend, why).
-
-        For ``%fpga list``: ``("xrt", xclbin path)`` or ``("emulated", reason)``.
-        """
-        return self.name, self.reason
 
     def describe(self) -> dict[str, str]:
         return {"backend": self.name, "reason": self.reason}

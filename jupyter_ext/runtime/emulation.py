@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from .base import BACKEND_EMULATED, Backend, KernelCall, Result, Timings
+from .base import BACKEND_EMULATED, Backend, KernelCall, Result, Timings, Where
+
+CPU = "CPU"  # the device label of everything the emulation runs
 
 
 class EmulationBackend(Backend):
@@ -20,6 +22,10 @@ class EmulationBackend(Backend):
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+    def where(self, kernel: str) -> Where:
+        """Every kernel runs on the CPU model here, for this backend's one reason."""
+        return Where(kernel, BACKEND_EMULATED, self.reason, device=CPU)
 
     def run(self, call: KernelCall, reason: str | None = None) -> Result:
         t0 = perf_counter()
@@ -35,6 +41,6 @@ class EmulationBackend(Backend):
             reason=reason or self.reason,
             # There is no transfer to time: h2d/d2h stay None ("n/a"), not 0.
             timings=Timings(total=t2 - t0, kernel=t1 - t0),
-            device="CPU",
+            device=CPU,
             details=call.details,
         )

@@ -1,6 +1,6 @@
 """The XRT backend: run a kernel on a real board through ``pyxrt``.
 
-Follows the XRT Python binding as it is (DESIGN.md section 6):
+Follows the XRT Python binding as it is (docs/upstream-facts.md#xrt-and-pyxrt):
 
 * load: ``device.register_xclbin(xb)`` + ``pyxrt.hw_context(device, uuid)`` +
   ``pyxrt.kernel(ctx, name)``; on an XRT without hw_context, the older
@@ -13,7 +13,9 @@ Follows the XRT Python binding as it is (DESIGN.md section 6):
   ``start()``, ``wait(timeout_ms)``; any end state but COMPLETED is raised.
 
 A kernel whose xclbin is not on the search path for this platform is run by
-the emulation backend instead, and its result says so.
+the emulation backend instead, and its result says so. That choice is made in
+one place, :meth:`XRTBackend.where`, and kept per kernel: what ``%fpga list``
+shows before a call is what the call then does.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .base import (
+    BACKEND_EMULATED,
     BACKEND_XRT,
     CONSTANT_MAX_BYTES,
     SCRATCH_FIRST,
@@ -39,16 +42,18 @@ from .base import (
     KernelCall,
     KernelError,
     KernelTimeout,
+    LoadRefused,
     Out,
     Ref,
     Result,
     Scalar,
     Scratch,
     Timings,
+    Where,
     Zeros,
 )
 from .buffers import DeviceArray, map_array, usable_in_place
-from .emulation import EmulationBackend
+from .emulation import CPU, EmulationBackend
 
 Locator = Callable[[str, str], "Path | None"]
 
@@ -113,7 +118,9 @@ class XRTBackend(Backend):
         self.timeout_s = float(timeout_s)
         self.reason = f"pyxrt device {self.device_label}"
         self.stats = XRTStats()
-        self._kernels: dict[str, _Loaded | None] = {}
+        # Where each kernel asked about so far runs: decided once, kept until pin_xclbin.
+        self._decided: dict[str, Where] = {}
+        self._kernels: dict[str, _Loaded] = {}  # the kernels opened on the device
         self._xclbins: dict[
             Path, tuple[str, Any]
         ] = {}  # path -> ("hw_context", ctx) | ("uuid", uuid)
@@ -127,25 +134,45 @@ class XRTBackend(Backend):
 
     # --- loading ---------------------------------------------------------------
 
-    def plan(self, kernel: str) -> tuple[str, str]:
-        loaded = self._kernels.get(kernel, ())
-        if loaded == ():  # not opened yet: ask the repository only (no device load)
+    def where(self, kernel: str) -> Where:
+        """Where ``kernel`` runs: the decision already taken for it, else the locator's answer.
+
+        Asks the bitstream repository only: nothing is opened or programmed.
+        """
+        return self._decided.get(kernel) or self._locate(kernel)
+
+    def _locate(self, kernel: str) -> Where:
+        """Ask the locator, and turn its answer into the decision a call will act on."""
+        try:
             path = self.locator(kernel, self.platform)
-        else:
-            path = loaded.xclbin if loaded else None
+        except Exception as exc:  # an unreadable xclbin directory: emulate, and say why
+            return self._emulated(kernel, f"xclbin search failed: {exc}")
         if path is None:
-            return "emulated", self._no_xclbin(kernel)
-        return self.name, str(path)
+            return self._emulated(kernel, self._no_xclbin(kernel))
+        return Where(kernel, BACKEND_XRT, self.reason, device=self.device_label, xclbin=str(path))
+
+    def _emulated(self, kernel: str, reason: str) -> Where:
+        return Where(kernel, BACKEND_EMULATED, reason, device=CPU)
 
     def _no_xclbin(self, kernel: str) -> str:
         return f"no xclbin for kernel {kernel} on platform {self.platform or '?'}"
 
-    def pin_xclbin(self, path: Path, kernels: Iterable[str]) -> None:
+    def pin_xclbin(
+        self, path: Path, kernels: Iterable[str], *, platform: str = "", mode: str = "hw"
+    ) -> None:
         """Take `kernels` from `path` from now on (``%fpga load FILE``); others as before.
 
-        Kernels already open stay open from their xclbin; a kernel remembered as
-        "no xclbin" is looked up again.
+        Refuses a file this board cannot run: one built for XRT's emulator, or
+        for another platform. Kernels already open stay open from their xclbin;
+        a kernel decided as "no xclbin" is looked up again.
         """
+        if mode != "hw":
+            raise LoadRefused(
+                f"{path} is a {mode} xclbin (for XRT's emulator); it cannot program a board"
+            )
+        if self.platform and platform and platform != self.platform:
+            raise LoadRefused(f"{path} is built for platform {platform}, "
+                              f"but {self.device_label} runs {self.platform}")  # fmt: skip
         previous, wanted = self.locator, set(kernels)
 
         def locate(kernel: str, platform: str) -> Path | None:
@@ -153,8 +180,15 @@ class XRTBackend(Backend):
 
         self.locator = locate
         for kernel in wanted:
-            if kernel in self._kernels and self._kernels[kernel] is None:
-                del self._kernels[kernel]
+            decided = self._decided.get(kernel)
+            if decided is not None and not decided.hardware:
+                del self._decided[kernel]
+
+    def load_kernel(self, kernel: str) -> Where:
+        """Open ``kernel`` now (programming its xclbin onto the board); where it runs."""
+        with self._lock:
+            self._load(kernel)
+            return self.where(kernel)
 
     def kernel_source(self, kernel: str) -> Path | None:
         """The xclbin this kernel would be loaded from (None: it would be emulated)."""
@@ -162,12 +196,13 @@ class XRTBackend(Backend):
         return loaded.xclbin if loaded else None
 
     def _load(self, kernel: str) -> _Loaded | None:
-        if kernel in self._kernels:
-            return self._kernels[kernel]
-        path = self.locator(kernel, self.platform)
-        loaded = None if path is None else self._open(kernel, Path(path))
-        self._kernels[kernel] = loaded
-        return loaded
+        where = self._decided.get(kernel)
+        if where is None:
+            where = self._locate(kernel)
+            if where.hardware:  # a failed open decides nothing: the next call tries again
+                self._kernels[kernel] = self._open(kernel, Path(where.xclbin))
+            self._decided[kernel] = where
+        return self._kernels.get(kernel)
 
     def _open(self, kernel: str, path: Path) -> _Loaded:
         px = self.pyxrt
@@ -208,7 +243,9 @@ class XRTBackend(Backend):
 
     def _forget_other_xclbins(self, keep: Path) -> None:
         self._xclbins = {p: h for p, h in self._xclbins.items() if p == keep}
-        self._kernels = {n: k for n, k in self._kernels.items() if k is None or k.xclbin == keep}
+        self._kernels = {n: k for n, k in self._kernels.items() if k.xclbin == keep}
+        self._decided = {n: w for n, w in self._decided.items()
+                         if not w.hardware or n in self._kernels}  # fmt: skip
 
     # --- buffers ----------------------------------------------------------------
 
@@ -289,7 +326,7 @@ class XRTBackend(Backend):
         with self._lock:
             lk = self._load(call.kernel)
             if lk is None:
-                return self._emulation.run(call, reason=self._no_xclbin(call.kernel))
+                return self._emulation.run(call, reason=self.where(call.kernel).reason)
             return self._run(lk, call)
 
     def _run(self, lk: _Loaded, call: KernelCall) -> Result:

@@ -3,6 +3,10 @@
 Directories come from the hub-pod contract (``FPGA_XCLBIN_PATH``, else the
 defaults). Each file is parsed once and re-parsed only when its mtime or size
 changes, so listing a directory of 100 MB xclbins costs a ``stat`` per file.
+
+This is the only code that walks the search path: the runtime's locator
+(by kernel), ``%fpga info`` and ``%fpga load`` (by file name) all come here,
+so they agree on which directories count (symlinked ones included).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import xclbin_search_path
-from .model import XclbinError
+from .model import Xclbin, XclbinError
 from .parser import parse_xclbin
 
 SUFFIXES = (".xclbin", ".awsxclbin")
@@ -30,6 +34,7 @@ class BitstreamRepository:
         self._lock = threading.Lock()
 
     def _files(self) -> list[Path]:
+        """Every xclbin on the search path, once each, following symlinked directories."""
         out: list[Path] = []
         seen: set[str] = set()
         for root in self.dirs:
@@ -46,6 +51,34 @@ class BitstreamRepository:
                             seen.add(key)
                             out.append(p)
         return out
+
+    def resolve(self, name: str) -> Path | None:
+        """The xclbin a user named: the path as given, else a file of that name on the search path.
+
+        A bare file name (no directory, an xclbin suffix) is looked up the way
+        :meth:`find` looks up kernels; anything else must be an existing file.
+        """
+        given = Path(name).expanduser()
+        if given.is_file():
+            return given
+        if os.sep in name or not name.endswith(SUFFIXES):
+            return None
+        return next((p for p in self._files() if p.name == name), None)
+
+    def read(self, name: str) -> Xclbin:
+        """Parse the xclbin a user named (:meth:`resolve`).
+
+        Raises FileNotFoundError naming the search path when there is no such
+        file, XclbinError for a file that is not a readable xclbin, OSError
+        when it cannot be read: each message is one sentence for the user.
+        """
+        path = self.resolve(name)
+        if path is None:
+            where = os.pathsep.join(str(d) for d in self.dirs)
+            raise FileNotFoundError(
+                f"no xclbin file {name!r} (not a path, and not on the xclbin search path {where})"
+            )
+        return parse_xclbin(path)
 
     def _refresh(self) -> list[str]:
         paths = []

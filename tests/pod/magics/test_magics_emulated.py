@@ -121,6 +121,24 @@ def test_load_xclbin_file_in_emulation(shell: Shell, tmp_path) -> None:
     assert f"platform {U250_PLATFORM}, kernels gaussian_filter_accel, resize_accel" in out.text
 
 
+@pytest.mark.parametrize("command", ["load", "info"])
+def test_a_name_is_found_through_a_symlinked_directory_on_the_search_path(
+    shell: Shell, tmp_path, command: str
+) -> None:
+    """FPGA_XCLBIN_PATH entries often link to shared storage: the search follows the link."""
+    (tmp_path / "shared").mkdir()
+    vision_xclbin(tmp_path / "shared" / "deep.xclbin")
+    (tmp_path / "xclbin" / "linked").symlink_to(tmp_path / "shared", target_is_directory=True)
+    out = shell.run(f"%fpga {command} deep.xclbin")
+    assert not out.failed, out.stderr
+    found = tmp_path / "xclbin" / "linked" / "deep.xclbin"
+    if command == "load":
+        assert f"{found}: platform {U250_PLATFORM}, kernels gaussian_filter_accel" in out.text
+        assert "vision.gaussian_filter, vision.resize will run emulated" in out.text
+    else:
+        assert f"file: {found}" in out.text
+
+
 def test_bench_checks_agreement_and_charts_the_speedup(shell: Shell) -> None:
     out = shell.run("report = %fpga bench finance.black_scholes --size 2000 --repeat 2 -o")
     assert not out.failed, out.stderr

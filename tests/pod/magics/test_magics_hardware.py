@@ -155,3 +155,57 @@ def test_compare_on_hardware_runs_the_cpu_model_second(shell: Shell, board: Host
     assert "Both runs were emulated" not in out.text
     assert "emulated" in out.text  # the second run was, and says so
     assert shell.ip.user_ns["v"].backend == "emulated"  # v is from the last (CPU) run
+
+
+def test_bench_progress_says_emulated_for_a_kernel_without_xclbin(
+    shell: Shell, board: Host, tmp_path
+) -> None:
+    """The runtime is XRT, but this function's kernel is in no xclbin: the bar must not say FPGA."""
+    set_runtime(xrt_runtime(tmp_path / "xclbin"))  # empty search path
+    out = shell.run("%fpga bench vision.gaussian_filter --size 64 --repeat 1")
+    assert not out.failed, out.stderr
+    assert "%fpga bench vision.gaussian_filter: accelerated runs (emulated)" in out.stdout
+    assert "(FPGA)" not in out.stdout
+    # the same inside %%fpga, where the runtime is wrapped by the cell's recorder
+    cell = shell.run("%%fpga\n%fpga bench vision.gaussian_filter --size 64 --repeat 1")
+    assert not cell.failed, cell.stderr
+    assert "%fpga bench vision.gaussian_filter: accelerated runs (emulated)" in cell.stdout
+    assert "(FPGA)" not in cell.stdout
+
+
+def test_bench_progress_says_fpga_for_a_kernel_on_the_board(
+    shell: Shell, board: Host, tmp_path
+) -> None:
+    write_xclbins(tmp_path / "xclbin")
+    set_runtime(xrt_runtime(tmp_path / "xclbin"))
+    out = shell.run("%fpga bench vision.gaussian_filter --size 64 --repeat 1")
+    assert not out.failed, out.stderr
+    assert "%fpga bench vision.gaussian_filter: accelerated runs (FPGA)" in out.stdout
+
+
+def test_list_inside_a_timed_cell_asks_the_wrapped_runtime(
+    shell: Shell, board: Host, tmp_path
+) -> None:
+    d = tmp_path / "xclbin"
+    write_xclbin(d / "finance.xclbin", platform=PLATFORM, kernels=["bs_kernel", "mc_euro_k"])
+    set_runtime(xrt_runtime(d))
+    out = shell.run("%%fpga\n%fpga list")
+    assert not out.failed, out.stderr
+    assert "9 library functions: 2 run on the FPGA here, 7 emulated on the CPU." in out.text
+
+
+def test_load_of_kernels_already_open_elsewhere_is_not_called_emulated(
+    shell: Shell, board: Host, tmp_path
+) -> None:
+    files = write_xclbins(tmp_path / "xclbin")
+    rt = xrt_runtime(tmp_path / "xclbin")
+    set_runtime(rt)
+    assert not shell.run(f"%fpga load {files['finance.xclbin']}").failed
+    other = write_xclbin(tmp_path / "other.xclbin", platform=PLATFORM, kernels=["bs_kernel"])
+    out = shell.run(f"%fpga load {other}")
+    assert not out.failed, out.stderr
+    assert f"Nothing was programmed: bs_kernel already run on {rt.device_label}." in out.text
+    assert f"kernel bs_kernel stays open from {files['finance.xclbin']}" in out.text
+    assert "emulated" not in out.text.lower() and "emulated" not in out.html.lower()
+    status = shell.run("%fpga status").text
+    assert f"{other}: nothing programmed, already open on {rt.device_label}" in status

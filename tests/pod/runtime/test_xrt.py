@@ -194,10 +194,12 @@ def test_kernel_without_xclbin_is_emulated_and_says_why(fake, xclbin_dir):
         locator=lambda k, p: None if k == "resize_accel" else repo(k, p),
     )  # fmt: skip
     fake.CALLS.clear()
-    assert rt.plan("resize_accel") == (
+    missing = rt.where("resize_accel")
+    assert (missing.backend, missing.reason) == (
         "emulated", f"no xclbin for kernel resize_accel on platform {PLATFORM}"
     )  # fmt: skip
-    assert rt.plan("gaussian_filter_accel") == ("xrt", str(xclbin_dir / "vision.xclbin"))
+    found = rt.where("gaussian_filter_accel")
+    assert (found.backend, found.xclbin) == ("xrt", str(xclbin_dir / "vision.xclbin"))
     assert fake.CALLS == []  # planning loads nothing onto the device
     r = resize(natural_gray(8, 8), 4, 4, runtime=rt)
     assert r.backend == "emulated" and r.emulated

@@ -157,3 +157,31 @@ def test_cli_xclbins_lists_the_search_path(xdirs):
     r = run("xclbins", "--json", "--dir", str(a), "--dir", str(b))
     d = json.loads(r.stdout)
     assert len(d["xclbins"]) == 3 and len(d["problems"]) == 1
+
+
+def test_repository_resolves_names_through_symlinked_directories(xdirs, tmp_path):
+    """A name is looked up by the same walk as kernels: links followed, depth limited."""
+    a, b = xdirs
+    path = tmp_path / "path"
+    (path / "x" / "y" / "z").mkdir(parents=True)
+    (path / "site").symlink_to(a, target_is_directory=True)
+    (path / "x" / "y" / "z" / "deep").symlink_to(b, target_is_directory=True)  # 4 levels down
+    repo = BitstreamRepository([path])
+    assert repo.resolve("vadd.xclbin") == path / "site" / "u280" / "vadd.xclbin"
+    assert repo.find("krnl_vadd", U280) == path / "site" / "u280" / "vadd.xclbin"
+    assert repo.resolve("emu.xclbin") is None  # below MAX_DEPTH, as for find()
+    assert repo.find("stereo_bm") is None
+    assert repo.resolve(str(b / "emu.xclbin")) == b / "emu.xclbin"  # a path as given
+    assert repo.resolve("notes.txt") is None and repo.resolve("u280/vadd.xclbin") is None
+    assert repo.read("vadd.xclbin").uuid == FULL_UUID
+
+
+def test_repository_read_names_the_search_path_when_nothing_is_found(xdirs):
+    a, b = xdirs
+    repo = BitstreamRepository([a, b])
+    with pytest.raises(FileNotFoundError) as exc:
+        repo.read("missing.xclbin")
+    assert str(exc.value) == (f"no xclbin file 'missing.xclbin' (not a path, and not on the "
+                              f"xclbin search path {a}{os.pathsep}{b})")  # fmt: skip
+    with pytest.raises(repo_mod.XclbinError, match="truncated"):
+        repo.read("broken.xclbin")

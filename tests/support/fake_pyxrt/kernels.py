@@ -1,10 +1,11 @@
 """What the fake device computes for each kernel, from its raw device memory.
 
-Written against the kernels' C signatures (DESIGN.md section 8), not against
-our library: each behaviour reads its arguments the way the hardware would
-(bytes at the buffer, 32-bit scalars already decoded by the fake ``run``) and
-computes with an independent implementation (scipy, OpenCV, zlib, numpy). So a
-marshalling mistake in the XRT backend -- a wrong argument order, a float sent
+Written against the kernels' C signatures
+(docs/upstream-facts.md#kernel-signatures), not against our library: each
+behaviour reads its arguments the way the hardware would (bytes at the buffer,
+32-bit scalars already decoded by the fake ``run``) and computes with an
+independent implementation (scipy, OpenCV, zlib, numpy). So a marshalling
+mistake in the XRT backend -- a wrong argument order, a float sent
 as an int, a missing sync -- shows up as a wrong answer.
 
 ``LAST`` keeps the decoded scalars of the latest call of each kernel.

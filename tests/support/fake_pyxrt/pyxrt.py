@@ -1,9 +1,9 @@
 """A stand-in for XRT's ``pyxrt`` binding, for tests and the runtime benchmark.
 
 It has the real module's names and call signatures (XRT's pybind11 module,
-see DESIGN.md section 6), refuses what the real one refuses -- a Python or
-numpy float given to ``run.set_arg`` / ``kernel(...)``, an int that does not
-fit a C ``int``, a kernel name the xclbin does not hold, a hw_context for an
+see docs/upstream-facts.md#xrt-and-pyxrt), refuses what the real one refuses --
+a Python or numpy float given to ``run.set_arg`` / ``kernel(...)``, an int that
+does not fit a C ``int``, a kernel name the xclbin does not hold, a hw_context for an
 xclbin that was not registered -- and keeps separate "host" and "device"
 memory for every buffer, so data only reaches the kernel through
 ``sync(TO_DEVICE)`` and only comes back through ``sync(FROM_DEVICE)``.
