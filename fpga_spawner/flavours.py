@@ -3,13 +3,43 @@
 The plugins differ in how their extended resource is named, which labels a pod
 must carry, and what they inject into the container. Keeping those facts in one
 table means a catalog entry only has to name its flavour; everything else about
-"how do I ask this plugin for a board" is derived here.
+"how do I ask this plugin for a board" is derived here. The facts:
+docs/upstream-facts.md, "FPGA device plugins".
+
+The AMD-Xilinx plugin names a board from what XRT's xocl driver publishes
+(``amd_resource_name``, shared with the pod's device discovery). For an AWS
+F2 xocl writes that itself, so the names an F2 can be advertised under are
+known, and a catalog entry that names any other F2 is refused: its pods would
+stay Pending forever.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from jupyter_ext.discovery.boards import (
+    AMD_PREFIX,
+    AWS_F2_SMALL_SHELL,
+    AWS_F2_VBNV_HEAD,
+    AWS_F2_VBNV_TAIL,
+    AWS_SHELL_TIMESTAMP,
+    LEGACY_PREFIX,
+    amd_resource_name,
+    aws_f2_vbnv,
+    board_from_vbnv,
+    is_aws_f2_vbnv,
+    legacy_resource_name,
+)
+
+__all__ = [
+    "EXTENDED_RESOURCE_RE",
+    "FLAVOURS",
+    "Flavour",
+    "amd_resource_name",
+    "legacy_resource_name",
+    "resource_problem",
+]
 
 # A Kubernetes extended resource name: an optional DNS-subdomain prefix and a
 # name of at most 63 characters ([A-Za-z0-9][-A-Za-z0-9_.]*).
@@ -52,9 +82,12 @@ FLAVOURS: dict[str, Flavour] = {
             pod_labels={"inaccel/fpga": "enabled"},
         ),
         Flavour(
+            # af-/region- names are what the plugin advertises; its admission webhook
+            # turns an admin's alias (an AcceleratorFunction or FpgaRegion name, such
+            # as arria10.dcp1.2-nlb0-preprogrammed) into one of them.
             "intel",
-            "Intel FPGA device plugin (af- or region- mode)",
-            re.compile(r"^fpga\.intel\.com/(af|region)-[A-Za-z0-9][-A-Za-z0-9_.]*$"),
+            "Intel FPGA device plugin (af-/region- names, or an alias its webhook maps)",
+            re.compile(r"^fpga\.intel\.com/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"),
             "fpga.intel.com/region-ce48969398f05f33946d560708be108a",
         ),
         Flavour(
@@ -67,6 +100,30 @@ FLAVOURS: dict[str, Flavour] = {
 }
 
 
+_NAMED_FROM_THE_ROM = {"amd": amd_resource_name, "xilinx-legacy": legacy_resource_name}
+_PREFIXES = {"amd": AMD_PREFIX, "xilinx-legacy": LEGACY_PREFIX}
+
+
+def _aws_f2_problem(flavour_slug: str, resource: str) -> str | None:
+    """An F2 resource name that XRT's xocl driver could never lead the plugin to advertise."""
+    name = _NAMED_FROM_THE_ROM.get(flavour_slug)
+    if name is None:
+        return None
+    vbnv, _, stamp = resource.removeprefix(_PREFIXES[flavour_slug]).rpartition("-")
+    if board_from_vbnv(vbnv) != "aws-vu47p-f2":
+        return None
+    if is_aws_f2_vbnv(vbnv) and stamp == str(AWS_SHELL_TIMESTAMP):
+        return None
+    example = name(aws_f2_vbnv(AWS_F2_SMALL_SHELL), AWS_SHELL_TIMESTAMP)
+    return (
+        "is not a name the device plugin gives an AWS F2: XRT's driver names every F2 "
+        f"{AWS_F2_VBNV_HEAD}<shell version in hex> ({AWS_F2_VBNV_TAIL} follows an 8-digit "
+        f"version) with timestamp {AWS_SHELL_TIMESTAMP}, so with the F2 Small Shell "
+        f"(0x{AWS_F2_SMALL_SHELL:08x}) a node offers {example!r}. Copy the name from Allocatable "
+        "in `kubectl describe node`"
+    )
+
+
 def resource_problem(flavour_slug: str, resource: str) -> str | None:
     """Why `resource` cannot be this flavour's resource name, or None if it can."""
     flavour = FLAVOURS[flavour_slug]
@@ -77,4 +134,4 @@ def resource_problem(flavour_slug: str, resource: str) -> str | None:
             f"does not look like a {flavour.description} resource "
             f"(expected something like {flavour.resource_example!r})"
         )
-    return None
+    return _aws_f2_problem(flavour_slug, resource)

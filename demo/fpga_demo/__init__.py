@@ -23,7 +23,9 @@ Try:
   4. In a second browser profile, log in as someone else and ask for the U250 too:
      the spawn page explains that none is free and waits until the first user stops.
   5. Pick "Accelerator: Stereo block matching" x 4 while the U250 is busy: the
-     emulated autoscaler adds an F2 node (watch the progress messages).
+     emulated autoscaler adds an F2 node (watch the progress messages). In the demo
+     the F2 stands in for a cloud board that runs the library; a real F2 runs no
+     Vitis xclbin today.
 
 State and logs: {state}
 Press Ctrl-C to stop everything.

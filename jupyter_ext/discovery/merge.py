@@ -30,6 +30,7 @@ def _from_pci(p: PciFpga) -> Device:
     d.set(
         "shell_timestamp", p.timestamp, p.vbnv_source or "sysfs", paths.get("shell_timestamp", "")
     )
+    d.set("resource", _advertised(p), "sysfs", "amd.com/<rom VBNV>-<rom timestamp>")
     d.set("logic_uuids", p.logic_uuids, "sysfs", paths.get("logic_uuids", ""))
     d.set("serial", p.serial, "sysfs", paths.get("serial", ""))
     board = boards.board_from_vbnv(p.vbnv) or p.board_hint
@@ -43,6 +44,16 @@ def _from_pci(p: PciFpga) -> Device:
     d.set("sensors", dict(p.sensors), "sysfs", where)
     d.set("xclbin_uuid", p.xclbin_uuid, "sysfs", paths.get("xclbin_uuid", ""))
     return d
+
+
+def _advertised(p: PciFpga) -> str:
+    """The resource the AMD device plugin offers this board as (it needs a user function)."""
+    if not (p.user_bdf and p.vbnv and p.timestamp) or p.vendor_id not in boards.XRT_VENDORS:
+        return ""
+    try:
+        return boards.amd_resource_name(p.vbnv, p.timestamp)
+    except ValueError:
+        return ""
 
 
 def build_devices(

@@ -22,6 +22,7 @@ SUMMARY_FACTS = (
     "device_id",
     "platform",
     "shell_timestamp",
+    "resource",
     "logic_uuids",
     "serial",
     "render_node",

@@ -5,9 +5,11 @@ Advantech or Arista; a ``user_pf`` file marks the user function (shell VBNV and
 timestamp under ``rom*/``, ``logic_uuids``, ``device``, serial number under
 ``xmc.u.*/serial_num``, render node under ``drm/renderD*``, loaded xclbin in
 ``xclbinuuid``), a ``mgmt_pf`` file the management function (``instance`` ->
-``/dev/xclmgmt<instance>``). Functions pair up by domain:bus:device. Intel
-FPGA functions are recognised by PCI ID. Temperatures and power come from
-``hwmon``. Nothing here raises: an unreadable file is a missing fact.
+``/dev/xclmgmt<instance>``). Functions pair up by domain:bus:device. AWS F1
+and F2 boards have only a user function, with the VBNV and timestamp xocl
+writes for them; AWS and Intel FPGA functions are recognised by PCI ID.
+Temperatures and power come from ``hwmon``. Nothing here raises: an unreadable
+file is a missing fact.
 
 Note: in a container ``/sys`` shows every board on the node, not just the ones
 given to this pod; ``merge`` decides assignment from the device nodes.
@@ -112,11 +114,11 @@ def scan_pci(sysfs_root: str | os.PathLike[str] = "/sys") -> tuple[list[PciFpga]
         vendor = (_read(pf / "vendor") or "").lower()
         device = (_read(pf / "device") or "").lower()
         is_user, is_mgmt = (pf / "user_pf").exists(), (pf / "mgmt_pf").exists()
-        aws_f1 = vendor == boards.AWS and device in boards.AWS_F1_DEVICE_IDS
+        aws_board = boards.AWS_FPGA_DEVICE_IDS.get(device, "") if vendor == boards.AWS else ""
         intel = vendor == boards.INTEL and device in boards.INTEL_FPGA_DEVICE_IDS
         if vendor not in boards.XRT_VENDORS and not intel:
             continue
-        if vendor == boards.AWS and not (aws_f1 or is_user or is_mgmt):
+        if vendor == boards.AWS and not (aws_board or is_user or is_mgmt):
             continue  # ENA, NVMe and other AWS functions
         dbd = bdf.rsplit(".", 1)[0]
         fpga = found.setdefault(dbd, PciFpga(dbd=dbd, vendor_id=vendor))
@@ -126,30 +128,25 @@ def scan_pci(sysfs_root: str | os.PathLike[str] = "/sys") -> tuple[list[PciFpga]
             fpga.paths["mgmt_instance"] = str(pf / "instance")
             _hwmon(pf, fpga, "mgmt")
             continue
-        if not (is_user or aws_f1 or intel):
-            if vendor == boards.XILINX:
+        if not (is_user or intel):
+            if vendor == boards.XILINX or aws_board:
+                what = boards.BOARD_NAMES.get(aws_board, "Xilinx")
                 notes.append(
-                    f"Xilinx PCI function {bdf} (device {device or '?'}) has no XRT driver bound "
-                    "(no user_pf or mgmt_pf in sysfs)"
+                    f"{what} PCI function {bdf} (device {device or '?'}) has no XRT driver bound "
+                    "(no user_pf or mgmt_pf in sysfs), so the AMD device plugin does not offer it"
                 )
                 if not fpga.user_bdf and not fpga.mgmt_bdf:
                     del found[dbd]
             continue
         fpga.user_bdf, fpga.device_id = bdf, device
         fpga.paths["device_id"] = str(pf / "device")
-        if intel:
-            fpga.board_hint = boards.INTEL_FPGA_DEVICE_IDS[device]
+        fpga.board_hint = boards.INTEL_FPGA_DEVICE_IDS[device] if intel else aws_board
         rom = _first_with_prefix(pf, "rom")
         if rom:
             fpga.vbnv = _read(pf / rom / "VBNV") or ""
             fpga.timestamp = _read(pf / rom / "timestamp") or ""
             fpga.vbnv_source, fpga.paths["platform"] = "sysfs", str(pf / rom / "VBNV")
             fpga.paths["shell_timestamp"] = str(pf / rom / "timestamp")
-        if aws_f1:
-            fpga.board_hint = "aws-vu9p-f1"
-            if not fpga.vbnv:
-                fpga.vbnv, fpga.timestamp, fpga.vbnv_source = boards.AWS_F1_SHELL, "0", "default"
-                fpga.paths["platform"] = "AWS F1 shells do not publish a VBNV in sysfs"
         uuids = _read(pf / "logic_uuids")
         if uuids:
             fpga.logic_uuids = uuids.split()

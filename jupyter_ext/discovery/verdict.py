@@ -8,6 +8,7 @@ boards, labelled as such everywhere.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -48,9 +49,20 @@ def _describe(d: Device) -> str:
     return d.get("board_name") or d.get("platform") or d.get("board") or "an FPGA of unknown type"
 
 
+def _advertised_names(d: Device) -> set[str]:
+    """What the AMD device plugin calls this board, now and before 2022-08."""
+    vbnv, stamp = d.get("platform", ""), d.get("shell_timestamp", "")
+    names = {d.get("resource", "")}
+    with contextlib.suppress(ValueError):
+        names.add(boards.legacy_resource_name(vbnv, stamp))
+    return names - {""}
+
+
 def device_matches(req: FPGARequest, d: Device) -> bool | None:
     """True/False when it can tell, None when the device says too little about itself."""
     vbnv, board = d.get("platform", ""), d.get("board", "")
+    if req.resource and req.resource in _advertised_names(d):
+        return True  # the device plugin's own name for this board
     if req.platform and vbnv:
         return vbnv == req.platform
     if req.resource and vbnv and boards.vbnv_in_resource(req.resource, vbnv):

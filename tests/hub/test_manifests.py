@@ -9,6 +9,7 @@ import pytest
 from kubespawner import KubeSpawner
 from traitlets.config import Config
 
+from fpga_spawner.flavours import amd_resource_name
 from fpga_spawner.render import load_config, make_spawner
 from jupyter_ext.contract import FPGARequest
 from tests.support.spawner import catalog_config, manifest_for
@@ -44,6 +45,11 @@ FLAVOUR_BOARDS = {
         "slug": "pac-a10",
         "plugin": "intel",
         "resource": "fpga.intel.com/region-ce48969398f05f33946d560708be108a",
+    },
+    "intel-alias": {  # the plugin's admission webhook maps it to an af- resource
+        "slug": "nlb0",
+        "plugin": "intel",
+        "resource": "fpga.intel.com/arria10.dcp1.2-nlb0-preprogrammed",
     },
     "bcom": {
         "slug": "accel",
@@ -90,6 +96,19 @@ async def test_every_flavour_gives_a_valid_fpga_pod(flavour):
         board["resource"],
     )
     assert request.plugin == board["plugin"]
+
+
+async def test_an_f2_entry_asks_for_exactly_what_the_plugin_advertises():
+    # the user function's rom*/VBNV and rom*/timestamp, as XRT's driver writes them
+    # for an F2 with the Small Shell (0x10212415), named as the AMD plugin names them
+    advertised = amd_resource_name("xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1", "43981")
+    assert advertised == "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
+    board = {"slug": "f2", "plugin": "amd", "resource": advertised, "max_per_user": 2}
+    pod, _ = await manifest_for(catalog_config(boards=[board]), {"profile": "f2", "count": "2"})
+    kubernetes_validate.validate(pod, K8S_VERSION, strict=True)
+    resources = notebook_container(pod)["resources"]
+    assert resources["limits"] == resources["requests"] == {advertised: "2"}
+    assert env_of(pod)["FPGA_RESOURCE"] == advertised
 
 
 async def test_example_config_renders_every_profile(repo_root):

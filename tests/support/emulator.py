@@ -8,7 +8,7 @@ from fpga_demo.launcher import CLUSTER_FILE as DEMO_YAML
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
-VU47P = "amd.com/xilinx_aws-vu47p-f2_dynamic_1_0-0"
+VU47P = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"  # F2, Small Shell
 FPGA_TAINT = {"key": "fpga.jupyterhub.io/fpga", "value": "present", "effect": "NoSchedule"}
 FPGA_TOLERATION = {"key": "fpga.jupyterhub.io/fpga", "operator": "Exists", "effect": "NoSchedule"}
 

@@ -2,7 +2,8 @@
 
 Functions live under ``sys/devices/pci0000:xx/...`` and ``sys/bus/pci/devices``
 holds symlinks to them, as on a real machine. Values (vendor/device ids, VBNV
-names, the xclmgmt instance numbering) are those of real Alveo and AWS F1 hosts.
+names, the xclmgmt instance numbering) are those of real Alveo hosts and of AWS
+F1/F2 instances as XRT's xocl driver presents them.
 """
 
 from __future__ import annotations
@@ -97,9 +98,30 @@ class Host:
                 self.node(f"xfpga/dma.qdma.u{inst + 1}.0")
         return {"user": user_bdf, "mgmt": mgmt_bdf, "instance": str(inst)}
 
-    def aws_f1(self, bdf: str, *, render: int, mount: bool = True) -> str:
-        u = self.function(bdf, "0x1d0f", "0xf010")
+    def aws(
+        self,
+        bdf: str,
+        device: str,
+        vbnv: str,
+        *,
+        render: int,
+        mount: bool = True,
+        xocl: bool = True,
+    ) -> str:
+        """An AWS F1/F2 FPGA: only the user function is in the instance, and xocl writes
+        its feature ROM (the VBNV for this PCI id, timestamp 0xabcd). Without xocl
+        the function is there but nothing else is."""
+        u = self.function(bdf, "0x1d0f", device)
+        if not xocl:
+            return bdf
+        _write(u / "user_pf", "")
+        domain, bus, rest = bdf.split(":")
+        dev, fn = rest.split(".")
+        inst = int(domain, 16) * 65536 + int(bus, 16) * 256 + int(dev, 16) * 8 + int(fn, 16)
+        _write(u / f"rom.u.{inst}" / "VBNV", vbnv)
+        _write(u / f"rom.u.{inst}" / "timestamp", str(0xABCD))
         (u / "drm" / f"renderD{render}").mkdir(parents=True)
+        (u / "drm" / f"card{render - 128}").mkdir(parents=True)
         if mount:
             self.node(f"dri/renderD{render}")
         return bdf

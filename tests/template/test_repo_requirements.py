@@ -23,7 +23,7 @@ from jupyter_ext.repo_requirements import (
 )
 from tests.support.paths import TEMPLATE
 
-NEEDS = RepoRequirements("binder/fpga.yaml", ("vision.stereo_bm",), ("u250", "u280", "f2"))
+NEEDS = RepoRequirements("binder/fpga.yaml", ("vision.stereo_bm",), ("u250", "u280"))
 U250_VBNV = "xilinx_u250_gen3x16_xdma_shell_4_1"
 
 
@@ -43,7 +43,7 @@ def test_the_templates_file_parses():
     req = load_requirements(TEMPLATE)
     assert req is not None and req.path == str(TEMPLATE / "binder" / "fpga.yaml")
     assert req.functions == ("vision.stereo_bm", "finance.black_scholes")
-    assert req.boards == ("u250", "u280", "f2") and req.count == 1
+    assert req.boards == ("u250", "u280") and req.count == 1
     assert set(req.functions) <= set(FUNCTIONS)  # the template asks only for what exists
 
 
@@ -90,7 +90,7 @@ def test_search_order_binder_then_dot_binder_then_root(tmp_path):
 def test_no_fpga_at_all(tmp_path):
     request, report = pod({}, tmp_path)
     assert check(NEEDS, request, report) == [
-        "This repository's notebooks need one of u250, u280, f2; this server has no FPGA "
+        "This repository's notebooks need one of u250, u280; this server has no FPGA "
         "(they will run emulated)."
     ]
     anything = RepoRequirements("fpga.yaml", ("vision.stereo_bm",))
@@ -103,7 +103,7 @@ def test_no_fpga_at_all(tmp_path):
 def test_asked_for_a_board_but_none_is_visible(tmp_path):
     env = FPGARequest("u250", 1, f"amd.com/{U250_VBNV}-0", board_name="AMD Alveo U250").to_env()
     assert check(NEEDS, *pod(env, tmp_path)) == [
-        "This repository's notebooks need one of u250, u280, f2; this server asked for "
+        "This repository's notebooks need one of u250, u280; this server asked for "
         "1 × AMD Alveo U250 but sees no FPGA (they will run emulated)."
     ]
 
@@ -111,15 +111,16 @@ def test_asked_for_a_board_but_none_is_visible(tmp_path):
 def test_matching_hardware_gives_no_warning():
     request = FPGARequest("alveo-u250", 1, f"amd.com/{U250_VBNV}-0", platform=U250_VBNV)
     assert check(NEEDS, request, hardware("u250", U250_VBNV, "AMD Alveo U250")) == []
-    # an F2 found by sysfs as aws-vu47p-f2 matches the repository's "f2"
-    f2 = hardware("aws-vu47p-f2", "xilinx_aws-vu47p-f2_dynamic_5_0", "AWS F2")
-    assert check(NEEDS, None, f2) == []
+    # an F2 found by sysfs as aws-vu47p-f2 matches a repository's "f2" (an HDK design's)
+    f2 = hardware("aws-vu47p-f2", "xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1", "AWS F2")
+    hdk = RepoRequirements("binder/fpga.yaml", (), ("f2",))
+    assert check(hdk, None, f2) == []
 
 
 def test_other_hardware_is_named():
     u200 = hardware("u200", "xilinx_u200_gen3x16_xdma_base_2", "AMD Alveo U200")
     assert check(NEEDS, None, u200) == [
-        "This repository's notebooks need one of u250, u280, f2; this server has "
+        "This repository's notebooks need one of u250, u280; this server has "
         "1 × AMD Alveo U200, which is not one of them (functions without an xclbin for its "
         "platform will run emulated)."
     ]
@@ -139,7 +140,7 @@ def test_emulated_boards_are_said_to_be_emulated(tmp_path):
     assert "say 'emulated'" in warning
     env = FPGARequest("u200", 2, "amd.com/x", board_name="AMD Alveo U200", emulation=True)
     assert check(NEEDS, *pod(env.to_env(), tmp_path)) == [
-        "This repository's notebooks need one of u250, u280, f2; this server emulates "
+        "This repository's notebooks need one of u250, u280; this server emulates "
         "2 × AMD Alveo U200, which is not one of them (they will run emulated on the CPU)."
     ]
 
@@ -192,9 +193,9 @@ def no_fpga(tmp_path, monkeypatch):
 def test_check_repo_warns_and_exits_0(no_fpga, capsys):
     assert main(["check-repo", str(TEMPLATE), *no_fpga]) == 0
     out = capsys.readouterr().out
-    assert "functions vision.stereo_bm, finance.black_scholes; boards u250, u280, f2" in out
+    assert "functions vision.stereo_bm, finance.black_scholes; boards u250, u280" in out
     assert (
-        "warning: This repository's notebooks need one of u250, u280, f2; this server has no FPGA"
+        "warning: This repository's notebooks need one of u250, u280; this server has no FPGA"
         in out
     )
     assert main(["check-repo", str(TEMPLATE), "--strict", *no_fpga]) == 1
@@ -205,7 +206,7 @@ def test_check_repo_json(no_fpga, capsys, monkeypatch):
     monkeypatch.setenv("FPGA_EMULATION", "1")
     assert main(["check-repo", str(TEMPLATE), "--json", *no_fpga]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["boards"] == ["u250", "u280", "f2"] and doc["count"] == 1
+    assert doc["boards"] == ["u250", "u280"] and doc["count"] == 1
     (warning,) = doc["warnings"]
     assert "is emulated (FPGA_EMULATION=1)" in warning and "AMD Alveo U280" in warning
 

@@ -52,9 +52,9 @@ def test_devices_answer_carries_the_repository_warning(server):
     repo = _repository(server)
     assert repo["file"] == str(server.root / "binder" / "fpga.yaml")
     assert repo["functions"] == ["vision.stereo_bm", "finance.black_scholes"]
-    assert repo["boards"] == ["u250", "u280", "f2"] and repo["error"] is None
+    assert repo["boards"] == ["u250", "u280"] and repo["error"] is None
     assert repo["warnings"] == [
-        "This repository's notebooks need one of u250, u280, f2; this server emulates "
+        "This repository's notebooks need one of u250, u280; this server emulates "
         "1 × AMD Alveo U200, which is not one of them (they will run emulated on the CPU)."
     ]
     # the rest of the answer is discovery's, unchanged

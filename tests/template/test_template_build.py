@@ -185,7 +185,7 @@ def test_notebooks_run_emulated_in_the_built_environment(image: Image):
     assert "%fpga magics preloaded by postBuild: True" in check
     assert "NO FPGA" in check and "emulated on the CPU" in check
     assert (
-        "This repository's notebooks need one of u250, u280, f2; this server has no FPGA "
+        "This repository's notebooks need one of u250, u280; this server has no FPGA "
         "(they will run emulated)." in check
     )
     for path in notebooks[1:]:

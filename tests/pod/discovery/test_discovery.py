@@ -44,6 +44,7 @@ def test_one_u250_from_the_amd_plugin(host):
         U250_VBNV,
     )
     assert d.get("serial") == "21290594G00L" and d.get("mgmt_bdf") == ids["mgmt"]
+    assert d.get("resource") == f"amd.com/{U250_VBNV}-0"  # what the AMD plugin advertises
     assert d.get("render_node") == str(host.dev / "dri" / "renderD128")
     assert d.get("mgmt_node") == str(host.dev / f"xclmgmt{ids['instance']}")
     assert d.get("temperature_c") == 41.0 and d.get("power_w") == 23.5
@@ -102,9 +103,52 @@ def test_two_u280s_on_the_node_but_only_one_mounted(host):
     assert "0000:b3:00.1" in r.problems[1] and "not mounted into this container" in r.problems[1]
 
 
-def test_aws_f1_vu9p(host):
-    host.aws_f1("0000:00:1d.0", render=128)
+# What the AMD device plugin advertises for an AWS F2, from the VBNV XRT's xocl
+# driver writes: before it has heard from the host, with the Small Shell
+# (version 0x10212415, 8 hex digits keep the "_202410_1" tail), and with a
+# version of fewer digits (written without leading zeros, ending the name).
+F2_NAMES = [
+    (
+        "xilinx_aws-vu47p-f2_xdma-shell-v04052421_202410_1",
+        "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v04052421_202410_1-43981",
+    ),
+    (
+        "xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1",
+        "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981",
+    ),
+    (
+        "xilinx_aws-vu47p-f2_xdma-shell-v4052421",
+        "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v4052421-43981",
+    ),
+]
+
+
+@pytest.mark.parametrize(("vbnv", "resource"), F2_NAMES)
+def test_aws_f2_is_found_under_the_name_the_amd_plugin_gives_it(host, vbnv, resource):
+    host.aws("0000:00:1e.0", "0x9048", vbnv, render=128)
     host.other("0000:00:05.0", "0x1d0f", "0xec20")  # the ENA network adapter, also vendor 0x1d0f
+    req = FPGARequest(
+        board="f2", board_name="AWS F2 (VU47P)", count=1, resource=resource, plugin="amd"
+    )
+    r = run(host, req.to_env())
+    assert r.backend == "hardware" and r.problems == [] and r.matches_request
+    (d,) = r.devices
+    assert (d.id, d.get("vendor"), d.get("device_id")) == (
+        "0000:00:1e.0",
+        "Amazon Web Services",
+        "0x9048",
+    )
+    assert d.get("board") == "aws-vu47p-f2" and d.get("platform") == vbnv
+    assert d.get("shell_timestamp") == "43981"
+    assert d.get("resource") == resource and d.to_dict()["resource"] == resource
+    assert d.facts["resource"].source == "sysfs"
+    assert d.get("render_node") == str(host.dev / "dri" / "renderD128")
+    assert d.get("serial") is None and d.get("mgmt_node") is None  # AWS keeps the mgmt PF
+
+
+def test_aws_f1_under_the_plugin_before_2022_08(host):
+    """Older XRT wrote xilinx_aws-vu9p-f1_dynamic_5_0 for an F1; the legacy plugin named it."""
+    host.aws("0000:00:1d.0", "0xf010", "xilinx_aws-vu9p-f1_dynamic_5_0", render=128)
     req = FPGARequest(
         board="aws-vu9p-f1",
         board_name="AWS F1 VU9P",
@@ -115,13 +159,18 @@ def test_aws_f1_vu9p(host):
     r = run(host, req.to_env())
     assert r.backend == "hardware" and r.problems == [] and r.matches_request
     (d,) = r.devices
-    assert (
-        d.id == "0000:00:1d.0" and d.get("vendor_id") == "0x1d0f" and d.get("device_id") == "0xf010"
-    )
-    assert d.get("board") == "aws-vu9p-f1" and d.get("vendor") == "Amazon Web Services"
-    assert d.get("platform") == "xilinx_aws-vu9p-f1-04261818_dynamic_5_0"
-    assert d.facts["platform"].source == "default"  # AWS does not publish it; we say so
-    assert d.get("serial") is None and d.get("mgmt_node") is None
+    assert d.get("board") == "aws-vu9p-f1" and d.get("platform") == "xilinx_aws-vu9p-f1_dynamic_5_0"
+    assert d.facts["platform"].source == "sysfs"
+    assert d.get("resource") == "amd.com/xilinx_aws-vu9p-f1_dynamic_5_0-43981"
+
+
+def test_aws_fpga_without_xocl_is_a_note_not_a_guess(host):
+    host.aws("0000:00:1e.0", "0x9048", "", render=128, xocl=False)
+    r = run(host)
+    assert r.devices == [] and r.unassigned == []
+    (note,) = r.sources["sysfs"]["notes"]
+    assert note.startswith("AWS F2 (Xilinx Virtex UltraScale+ VU47P) PCI function 0000:00:1e.0")
+    assert "no XRT driver bound" in note and "does not offer it" in note
 
 
 def test_bcom_pod_with_accelerator_units(host):
