@@ -116,6 +116,7 @@ async def measure(handle, cluster: EmulatedCluster) -> dict:
     from kubernetes_asyncio.client import ApiClient, CoreV1Api
 
     from fpga_spawner import FPGASpawner
+    from fpga_spawner.kubespawner_internals import make_offline_spawner
 
     catalog = parse_catalog(boards=[BOARD])
     api = CountingApi(CoreV1Api(ApiClient(cluster.client_configuration())))
@@ -165,7 +166,9 @@ async def measure(handle, cluster: EmulatedCluster) -> dict:
     config.KubeSpawner.start_timeout = 300
     config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
     spawners = [
-        FPGASpawner(config=config, user=StandInUser(f"user{i}"), hub=StandInHub(), _mock=True)
+        make_offline_spawner(
+            FPGASpawner, config=config, user=StandInUser(f"user{i}"), hub=StandInHub()
+        )
         for i in range(SPAWNS)
     ]
     for spawner in spawners:

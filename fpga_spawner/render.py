@@ -101,11 +101,13 @@ def make_spawner(
     config: Config, user: str, groups: list[str] | None = None, cls: type | None = None
 ):
     """Build a spawner as JupyterHub would; call inside a running event loop."""
+    from .kubespawner_internals import make_offline_spawner
+
     cls = cls or spawner_class_from(config)
     config = copy.deepcopy(config)
     config.FPGASpawner.capacity_watch = False  # a dry run talks to no cluster
     stand_in = StandInUser(user, [StandInGroup(g) for g in groups or []])
-    return cls(config=config, user=stand_in, hub=StandInHub(), _mock=True)
+    return make_offline_spawner(cls, config=config, user=stand_in, hub=StandInHub())
 
 
 async def render_pod(
@@ -114,11 +116,14 @@ async def render_pod(
     user_options: dict[str, Any],
     groups: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The pod manifest as a JSON-able dict, exactly what the spawner would submit."""
-    from kubernetes_asyncio.client import ApiClient
+    """The pod manifest as a JSON-able dict, exactly what the spawner would submit.
 
+    Serialised by the spawner's own API client, the one kubespawner submits
+    the pod with. That client is closed when the event loop ends. A new
+    ``ApiClient()`` would open an aiohttp session that nobody closes.
+    """
     spawner = make_spawner(config, user, groups)
     spawner.user_options = user_options
     await spawner.load_user_options()
     pod = await spawner.get_pod_manifest()
-    return ApiClient().sanitize_for_serialization(pod)
+    return spawner.api.api_client.sanitize_for_serialization(pod)

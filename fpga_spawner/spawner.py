@@ -5,7 +5,9 @@ Glue only. The decisions live in pure modules (:mod:`.catalog`,
 kubespawner's state at kubespawner's documented extension points:
 ``profile_list`` (a callable, so the form can show live capacity),
 ``load_user_options`` (validate, then let kubespawner apply the profile), and
-``get_pod_manifest`` (patch the ``V1Pod`` after ``super()``).
+``get_pod_manifest`` (patch the ``V1Pod`` after ``super()``). The few
+kubespawner internals it also needs are used only through
+:mod:`.kubespawner_internals`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
 
 from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 
+from . import kubespawner_internals as internals
 from .binder import BINDER_USER_OPTIONS, binder_overrides, is_binder_launch, parse_binder_rules
 from .capacity import BoardCapacity, CapacityLedger
 from .capacity_watch import CapacityWatch, shared_capacity_watch
@@ -244,7 +247,7 @@ class FPGASpawner(KubeSpawner):
 
     async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
         await self.wait_for_capacity()
-        admin = self._sorted_dict_values(self._admin_profile_list)
+        admin = internals.sorted_profiles(self, self._admin_profile_list)
         if callable(admin):
             admin = await maybe_future(admin(spawner))
         own = catalog_profiles(self.catalog, self.user_group_names(), self.capacity_text)
@@ -256,20 +259,20 @@ class FPGASpawner(KubeSpawner):
         return [*copy.deepcopy(admin or []), *own]
 
     async def initialized_profile_list(self) -> list[dict]:
-        profile_list = self._sorted_dict_values(self.profile_list)
+        profile_list = internals.sorted_profiles(self, self.profile_list)
         if callable(profile_list):
             profile_list = await maybe_future(profile_list(self))
-        return self._get_initialized_profile_list(profile_list)
+        return internals.initialized_profile_list(self, profile_list)
 
     # -- user options -------------------------------------------------------
 
     def _apply_overrides(self, spawner_override: dict) -> None:
-        # kubespawner sets (and merges into) traits in place; remember the
-        # originals so the next spawn starts clean (kubespawner issues 546, 691).
-        for key in spawner_override:
-            if key not in self._pre_override:
-                self._pre_override[key] = copy.deepcopy(getattr(self, key))
-        super()._apply_overrides(spawner_override)
+        """kubespawner's private hook for every kubespawner_override, kept to one call.
+
+        Remembers the traits kubespawner changes in place, so the next spawn
+        starts clean; see kubespawner_internals.apply_overrides_remembering.
+        """
+        internals.apply_overrides_remembering(self, spawner_override, self._pre_override)
 
     def reset_profile_state(self) -> None:
         for key, value in self._pre_override.items():
@@ -305,8 +308,8 @@ class FPGASpawner(KubeSpawner):
         if self.binder_launches and is_binder_launch(self.user_options):
             # No profile was chosen: the catalog's profiles must not apply (the
             # first would otherwise give every repository a board); the rules decide.
-            self._apply_overrides(
-                binder_overrides(self._binder_rules, self._binder_default, self.user_options)
+            internals.apply_overrides(
+                self, binder_overrides(self._binder_rules, self._binder_default, self.user_options)
             )
             self.image = image
         else:

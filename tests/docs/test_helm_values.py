@@ -19,7 +19,6 @@ import kubernetes_validate
 import pytest
 import yaml
 from jupyterhub.objects import Server
-from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
 from tornado import web
 from traitlets.config import Config
@@ -28,6 +27,7 @@ from fpga_spawner import FPGASpawner
 from fpga_spawner.catalog import CatalogError
 from fpga_spawner.render import make_spawner, spawner_class_from
 from tests.support.paths import DOCS
+from tests.support.spawner import to_dict
 
 K8S = "1.34.0"
 
@@ -64,10 +64,6 @@ def hub_config(hub: dict, singleuser: dict, tmp_path: Path) -> tuple[Config, dic
     for _key, snippet in sorted(hub.get("extraConfig", {}).items()):
         exec(compile(snippet, f"hub.extraConfig.{_key}", "exec"), namespace)
     return c, namespace
-
-
-def to_dict(pod) -> dict[str, Any]:
-    return ApiClient().sanitize_for_serialization(pod)
 
 
 def env_of(pod: dict) -> dict[str, Any]:

@@ -18,6 +18,12 @@ from kubespawner import KubeSpawner
 from kubespawner.spawner import EventReflector, PodReflector
 
 from fpga_demo.emulator import use_in_this_process
+from fpga_spawner.kubespawner_internals import (
+    create_pod_request,
+    make_offline_spawner,
+    stop_all_reflectors,
+    wrap_reflector_list,
+)
 from tests.support.emulator import pod_body
 
 
@@ -60,9 +66,9 @@ async def test_pod_and_event_reflectors_follow_the_cluster(in_process_client):
 
         # An etcd compaction racing between the reflector's list and its watch:
         # the watch gets an ERROR 410 and the reflector must relist from "0".
-        original, calls = pods._list_and_update, []
+        calls = []
 
-        async def list_then_compact(resource_version=None):
+        async def list_then_compact(original, resource_version):
             calls.append(resource_version)
             result = await original(resource_version)
             if len(calls) == 1:
@@ -70,7 +76,7 @@ async def test_pod_and_event_reflectors_follow_the_cluster(in_process_client):
                 cluster.store.compact()
             return result
 
-        pods._list_and_update = list_then_compact
+        wrap_reflector_list(pods, list_then_compact)
         await cluster.wait_for(lambda: len(calls) >= 2, timeout=10)
         assert calls[1] == "0", "after a 410 the reflector relists from resourceVersion 0"
         cluster.api.delete("pods", "jhub", "nb-a", {"gracePeriodSeconds": 0})
@@ -103,25 +109,29 @@ async def test_multi_namespace_reflector(in_process_client):
 
 async def test_kubespawner_start_poll_progress_stop(in_process_client):
     cluster = in_process_client
-    spawner = KubeSpawner(_mock=True, namespace="jhub", start_timeout=20)
+    spawner = make_offline_spawner(KubeSpawner, namespace="jhub", start_timeout=20)
     try:
         url = await spawner.start()
         pod = cluster.store.get("pods", "jhub", spawner.pod_name)
         assert url == f"http://{pod['status']['podIP']}:8888"
         assert pod["status"]["podIP"].startswith("127.") and pod["status"]["podIP"] != "127.0.0.1"
         assert await spawner.poll() is None
-        messages = [e["message"] for e in spawner.events]
-        assert any("Successfully assigned jhub/" in m for m in messages)
+        # The event watch may deliver the scheduler's event after the pod watch
+        # has seen the pod running (seen under CPU load), so wait for it.
+        await cluster.wait_for(
+            lambda: any("Successfully assigned jhub/" in e["message"] for e in spawner.events),
+            timeout=10,
+        )
         # 409 on create: kubespawner deletes the existing pod and asks to retry.
         manifest = await spawner.get_pod_manifest()
-        assert await spawner._make_create_pod_request(manifest, 3) is False
+        assert await create_pod_request(spawner, manifest, 3) is False
         await cluster.wait_for(
             lambda: cluster.store.get("pods", "jhub", spawner.pod_name) is None, timeout=10
         )
         await spawner.stop()
         assert await spawner.poll() == 1
     finally:
-        await KubeSpawner._stop_all_reflectors()
+        await stop_all_reflectors()
 
 
 async def test_separate_process_recipe_kubeconfig_env(cluster, tmp_path):

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes_asyncio.client import ApiClient
+from kubespawner.clients import shared_client
 from traitlets.config import Config
 
 from fpga_spawner.render import make_spawner
 
 
 def to_dict(pod) -> dict[str, Any]:
-    return ApiClient().sanitize_for_serialization(pod)
+    """The pod as JSON, serialised by the client kubespawner submits pods with.
+
+    Call this inside the test's event loop. It uses kubespawner's shared
+    client for that loop, which the test teardown closes. A new
+    ``ApiClient()`` would open an aiohttp session on every call and never
+    close it, and each one would print "Unclosed client session".
+    """
+    return shared_client("CoreV1Api").api_client.sanitize_for_serialization(pod)
 
 
 async def manifest_for(config: Config, user_options: dict, user="alice", groups=(), cls=None):
