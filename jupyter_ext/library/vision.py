@@ -1,21 +1,28 @@
-"""Vision: Gaussian filter, resize, color detection, stereo block matching.
+"""Vision: Gaussian filter, resize, color detection, stereo block matching (and the stereo pipeline).
 
-Vitis Vision functions are ports of OpenCV's, and OpenCV is their functional
-model; the kernels' argument lists (Vitis_Libraries/vision, L1/L3 examples):
+Each function checks its arguments against the kernel's build (see
+:mod:`.vision_build`), builds the :class:`KernelCall` in the kernel's own
+argument order (Vitis_Libraries/vision, L2/L3 examples) and hands it to the
+runtime, which runs it on a board through XRT or runs the CPU model:
 
 * ``gaussian_filter_accel(img_inp, img_out, int rows, int cols, float sigma)``
-  (filter width fixed when the xclbin is built: 3, 5 or 7; zero border);
+  (filter width fixed at build time: 3, 5 or 7; zero border);
 * ``resize_accel(img_inp, img_out, int rows_in, int cols_in, int rows_out,
   int cols_out)`` (bilinear);
 * ``color_detect(img_in, uchar low_thresh[9], uchar high_thresh[9], uchar
   process_shape[9], img_out, int rows, int cols)``: BGR -> HSV, three HSV
-  ranges OR-ed, then erode, dilate, dilate, erode with a 3x3 element;
+  ranges OR-ed, then erode, dilate, dilate, erode;
 * ``stereolbm_accel(img_in_l, img_in_r, uchar bm_state[4], img_out, int rows,
-  int cols)``: 11x11 SAD window and 32 disparities fixed at build time;
-  bm_state = preFilterCap, uniquenessRatio, textureThreshold, minDisparity;
-  output 16-bit disparity x16, invalid pixels 0.
+  int cols)``: bm_state = preFilterCap, uniquenessRatio, textureThreshold,
+  minDisparity (read but unused); 11x11 window and 32 disparities by default;
+* ``stereopipeline_accel`` (:mod:`.vision_stereo`): rectification, then 15x15
+  block matching over 48 disparities.
 
-OpenCV is imported on first use, not at import time.
+The CPU models (``xfcv_*`` modules) compute what these kernels compute, bit for
+bit: the 8-bit Gaussian taps, resize's fixed point, the kernel's HSV and
+morphology, its block matcher's borders, ties and uniqueness. OpenCV is where
+the kernels come from, not the emulation's answer; :mod:`.vision_opencv` says
+how far from OpenCV each kernel may be. OpenCV is imported on first use.
 """
 
 from __future__ import annotations
@@ -26,11 +33,26 @@ import numpy as np
 
 from ..runtime import In, KernelCall, Out, Result, Scalar, get_runtime
 from ..runtime.base import Backend, InvalidArgument
+from . import xfcv_color, xfcv_gaussian, xfcv_resize, xfcv_stereo
+from .vision_args import channels_why, fits, hsv_ranges, image, int_array, integer, number
+from .vision_build import (
+    COLOR_KERNEL,
+    GAUSSIAN_KERNEL,
+    RESIZE_KERNEL,
+    SHAPES,
+    STEREO_KERNEL,
+    VisionBuild,
+    resolve,
+)
+from .vision_stereo import Rectification, stereo_pipeline
 
-GAUSSIAN_KERNEL = "gaussian_filter_accel"
-RESIZE_KERNEL = "resize_accel"
-COLOR_KERNEL = "color_detect"
-STEREO_KERNEL = "stereolbm_accel"
+__all__ = [
+    "COLOR_KERNEL", "DEFAULT_HSV_HIGH", "DEFAULT_HSV_LOW", "GAUSSIAN_KERNEL", "MODEL",
+    "RESIZE_KERNEL", "STEREO_KERNEL", "Rectification", "VisionBuild", "color_detect",
+    "gaussian_filter", "resize", "stereo_bm", "stereo_pipeline",
+]  # fmt: skip
+
+MODEL = "Vitis Libraries 2020.2 arithmetic"
 
 # The Vitis color-detect testbench's ranges (OpenCV HSV: H 0..179): yellow, green, red.
 DEFAULT_HSV_LOW = ((22, 150, 60), (38, 150, 60), (160, 150, 60))
@@ -38,45 +60,46 @@ DEFAULT_HSV_HIGH = ((38, 255, 255), (75, 255, 255), (179, 255, 255))
 MAX_COLORS = 3
 
 
-def _cv2() -> Any:
-    import cv2
-
-    return cv2
-
-
-def _image(name: str, img: Any, channels: tuple[int, ...]) -> np.ndarray:
-    """An 8-bit image with one of ``channels`` channels, C-contiguous (the kernel reads rows)."""
-    arr = np.asanyarray(img)  # a DeviceArray stays one: used in place on XRT
-    if not isinstance(arr, np.ndarray) or arr.dtype != np.uint8:
-        raise InvalidArgument(name, f"dtype {arr.dtype}", "uint8 images")
-    ch = 1 if arr.ndim == 2 else (arr.shape[2] if arr.ndim == 3 else 0)
-    if ch not in channels or (arr.ndim == 3 and ch == 1 and 1 not in channels):
-        allowed = " or ".join("HxW" if c == 1 else f"HxWx{c}" for c in channels)
-        raise InvalidArgument(name, f"shape {arr.shape}", allowed)
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise InvalidArgument(name, f"shape {arr.shape}", "at least 1x1 pixels")
-    return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+def _min_sigma(ksize: int) -> float:
+    """The smallest sigma whose taps fit 8 bits (below it the centre tap rounds to 256)."""
+    lo, hi = 1e-3, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if xfcv_gaussian.taps_fit(ksize, mid) else (mid, hi)
+    return hi
 
 
 def _gaussian_model(img: np.ndarray, ksize: int, sigma: float) -> list[np.ndarray]:
-    cv2 = _cv2()
-    # xf::cv::GaussianBlur is a port of OpenCV's: same taps from sigma, zero border
-    # (XF_BORDER_CONSTANT). The tests check it against an independent numpy convolution.
-    return [cv2.GaussianBlur(img, (ksize, ksize), sigma, sigma, borderType=cv2.BORDER_CONSTANT)]
+    """The Gaussian's CPU model alone, no checks: benchmarks/runtime.py times dispatch against it."""
+    return [xfcv_gaussian.gaussian(img, ksize, sigma)]
 
 
-def gaussian_filter(
-    img: Any, sigma: float = 0.5, *, ksize: int = 3, runtime: Backend | None = None
-) -> Result:
-    """Gaussian blur of an 8-bit image (zero border), like ``cv2.GaussianBlur``.
+def gaussian_filter(img: Any, sigma: float = 0.5, *, ksize: int = 3,
+                    build: VisionBuild | None = None, runtime: Backend | None = None) -> Result:  # fmt: skip
+    """Gaussian blur of an 8-bit image (zero border) with the kernel's 8-bit fixed-point taps.
 
-    ``ksize`` must match the filter width the xclbin was built with (3, 5 or 7).
+    ``ksize`` must be the filter width the xclbin was built with (3, 5 or 7;
+    checked when the xclbin's metadata declares it). Unlike ``cv2.GaussianBlur``
+    the taps sum to 253..257 / 256, and a 3x3 filter does not saturate: with
+    taps summing above 256 a bright area wraps to 0. Images are GRAY unless the
+    build says RGB.
     """
-    src = _image("img", img, (1, 3))
-    if ksize not in (3, 5, 7):
+    rt = runtime or get_runtime()
+    b = resolve(GAUSSIAN_KERNEL, rt, build)
+    src = image("img", img, (b.channels,), channels_why(GAUSSIAN_KERNEL, b))
+    whole = isinstance(ksize, int | np.integer) and not isinstance(ksize, bool)
+    if not whole or ksize not in xfcv_gaussian.KSIZES:
         raise InvalidArgument("ksize", repr(ksize), "3, 5, 7")
-    if not (np.isfinite(sigma) and sigma > 0):
-        raise InvalidArgument("sigma", repr(sigma), "a finite number > 0")
+    ksize = int(ksize)
+    if b.filter_width and ksize != b.filter_width:
+        raise InvalidArgument("ksize", repr(ksize),
+                              f"{b.filter_width}: the FILTER_WIDTH of the xclbin ({b.source})")  # fmt: skip
+    s = number("sigma", sigma, "a finite number > 0")
+    if not (s > 0 and xfcv_gaussian.taps_fit(ksize, s)):
+        raise InvalidArgument("sigma", repr(sigma), f"a finite number >= {_min_sigma(ksize):.4f}: "
+                              "a smaller sigma rounds the centre tap to 256, beyond the kernel's 8 bits")  # fmt: skip
+    half = max(1, ksize // 2)  # the kernel reads ksize // 2 rows and columns before it writes
+    fits("img", src.shape, b.max_rows, b.max_cols, half, half, f"{GAUSSIAN_KERNEL}: {b.source}")
     rows, cols = src.shape[:2]
     kc = KernelCall(
         function="vision.gaussian_filter",
@@ -86,95 +109,90 @@ def gaussian_filter(
             Out(src.shape, np.uint8, "img_out"),
             Scalar.i32(rows, "rows"),
             Scalar.i32(cols, "cols"),
-            Scalar.f32(sigma, "sigma"),
+            Scalar.f32(s, "sigma"),
         ),
-        model=lambda: _gaussian_model(src, ksize, float(sigma)),
-        details={"shape": src.shape, "ksize": ksize, "sigma": float(sigma)},
+        model=lambda: [xfcv_gaussian.gaussian(src, ksize, s)],
+        details={"shape": src.shape, "ksize": ksize, "sigma": s, "build": b.source, "model": MODEL},
     )
-    return (runtime or get_runtime()).run(kc)
+    return rt.run(kc)
 
 
-def resize(img: Any, rows: int, cols: int, *, runtime: Backend | None = None) -> Result:
-    """Bilinear resize of an 8-bit image to ``rows`` x ``cols`` (like ``cv2.INTER_LINEAR``)."""
-    src = _image("img", img, (1, 3))
-    for name, v in (("rows", rows), ("cols", cols)):
-        if not (isinstance(v, int | np.integer) and 1 <= v <= 16384):
-            raise InvalidArgument(name, repr(v), "an int in 1..16384")
-    out_shape = (int(rows), int(cols), *src.shape[2:])
+def resize(img: Any, rows: int, cols: int, *, build: VisionBuild | None = None,
+           runtime: Backend | None = None) -> Result:  # fmt: skip
+    """Bilinear resize of an 8-bit image to ``rows`` x ``cols`` in the kernel's fixed point.
 
-    def model() -> list[np.ndarray]:
-        cv2 = _cv2()
-        return [cv2.resize(src, (int(cols), int(rows)), interpolation=cv2.INTER_LINEAR)]
-
+    Within the build's limits (by default: input up to 2160x3840, output up to
+    1080x1920, at most 2x smaller per axis, GRAY). Close to ``cv2.INTER_LINEAR``
+    but not equal: 10-bit weights, truncated rather than rounded.
+    """
+    rt = runtime or get_runtime()
+    b = resolve(RESIZE_KERNEL, rt, build)
+    src = image("img", img, (b.channels,), channels_why(RESIZE_KERNEL, b))
+    where = f"{RESIZE_KERNEL}: {b.source}"
+    # the kernel reads two rows before its first output row
+    fits("img", src.shape, b.max_rows, b.max_cols, 2, 1, where)
+    n_in = src.shape[:2]
+    out = []
+    for name, v, n, top in (("rows", rows, n_in[0], b.max_out_rows), ("cols", cols, n_in[1],
+                                                                       b.max_out_cols)):  # fmt: skip
+        least = -(-n // b.max_downscale)
+        integer(name, v, least, top, f"at most {b.max_downscale}x smaller than the input's {n} "
+                f"and at most {top} ({where})")  # fmt: skip
+        out.append(int(v))
+    out_shape = (out[0], out[1], *src.shape[2:])
     kc = KernelCall(
         function="vision.resize",
         kernel=RESIZE_KERNEL,
         args=(
             In(src, "img_inp"),
             Out(out_shape, np.uint8, "img_out"),
-            Scalar.i32(src.shape[0], "rows_in"),
-            Scalar.i32(src.shape[1], "cols_in"),
-            Scalar.i32(rows, "rows_out"),
-            Scalar.i32(cols, "cols_out"),
+            Scalar.i32(n_in[0], "rows_in"),
+            Scalar.i32(n_in[1], "cols_in"),
+            Scalar.i32(out[0], "rows_out"),
+            Scalar.i32(out[1], "cols_out"),
         ),
-        model=model,
-        details={"from": src.shape, "to": out_shape},
+        model=lambda: [xfcv_resize.resize(src, out[0], out[1])],
+        details={"from": src.shape, "to": out_shape, "build": b.source, "model": MODEL},
     )
-    return (runtime or get_runtime()).run(kc)
+    return rt.run(kc)
 
 
-def _hsv_ranges(low: Any, high: Any) -> tuple[np.ndarray, np.ndarray]:
-    lo = np.asarray(DEFAULT_HSV_LOW if low is None else low)
-    hi = np.asarray(DEFAULT_HSV_HIGH if high is None else high)
-    for name, a in (("low", lo), ("high", hi)):
-        if a.ndim == 1:
-            a.shape = (1, -1)
-        if a.ndim != 2 or a.shape[1] != 3 or not 1 <= a.shape[0] <= MAX_COLORS:
-            raise InvalidArgument(name, f"shape {a.shape}", "1 to 3 (H, S, V) triples")
-        if (a < 0).any() or (a > 255).any():
-            raise InvalidArgument(name, "values outside 0..255", "H 0..179, S and V 0..255")
-    lo, hi = lo.reshape(-1, 3), hi.reshape(-1, 3)
-    if lo.shape != hi.shape:
+def _element(shape: Any, b: VisionBuild) -> np.ndarray:
+    n = b.filter_size * b.filter_size
+    if shape is None:
+        return np.ones(n, np.uint8)
+    el = int_array("shape", shape, 0, 255)
+    if el.size != n:
+        raise InvalidArgument("shape", f"{el.size} elements",
+                              f"a {b.filter_size}x{b.filter_size} structuring element ({n} values)")  # fmt: skip
+    if not el.any():
+        raise InvalidArgument("shape", "all zeros", "at least one nonzero entry")
+    if b.shape == 0 and not el.all():
         raise InvalidArgument(
-            "high", f"{hi.shape[0]} ranges for {lo.shape[0]} low", "as many as low"
-        )
-    # The kernel always tests MAXCOLORS ranges: repeat the first (OR is idempotent).
-    while lo.shape[0] < MAX_COLORS:
-        lo, hi = np.vstack([lo, lo[:1]]), np.vstack([hi, hi[:1]])
-    return lo.astype(np.uint8).reshape(-1), hi.astype(np.uint8).reshape(-1)
+            "shape", f"{el.ravel().tolist()}",
+            f"None or all nonzero: the color_detect build uses a {SHAPES[0]} (KERNEL_SHAPE 0, "
+            f"{b.source}) and ignores process_shape",
+        )  # fmt: skip
+    return el.astype(np.uint8).reshape(-1)
 
 
-def _color_model(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, shape: np.ndarray) -> list:
-    cv2 = _cv2()
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
-    mask = cv2.inRange(hsv, lo[0:3], hi[0:3])
-    for c in range(1, MAX_COLORS):  # three ranges, not a loop over pixels
-        cv2.bitwise_or(mask, cv2.inRange(hsv, lo[3 * c : 3 * c + 3], hi[3 * c : 3 * c + 3]), mask)
-    el = shape.reshape(3, 3)
-    border = cv2.BORDER_CONSTANT
-    mask = cv2.erode(mask, el, borderType=border)
-    mask = cv2.dilate(mask, el, borderType=border, iterations=2)
-    return [cv2.erode(mask, el, borderType=border)]
-
-
-def color_detect(
-    img: Any,
-    low: Any = None,
-    high: Any = None,
-    *,
-    shape: Any = None,
-    runtime: Backend | None = None,
-) -> Result:
+def color_detect(img: Any, low: Any = None, high: Any = None, *, shape: Any = None,
+                 build: VisionBuild | None = None, runtime: Backend | None = None) -> Result:  # fmt: skip
     """Mask (255/0) of the pixels of a BGR image inside any of up to three HSV ranges.
 
-    Defaults are the Vitis testbench's yellow, green and red ranges; the mask is
-    cleaned by erode, dilate, dilate, erode with the 3x3 ``shape`` (default: all ones).
+    ``low``/``high``: InAccel's flat 9 values (H, S, V per range), one triple, or
+    up to three triples; default: the Vitis testbench's yellow, green and red.
+    H is 0..179, S and V 0..255. The mask is cleaned by erode, dilate, dilate,
+    erode with a 3x3 element: all ones on the default (rectangular) build,
+    whose kernel ignores ``shape``; an ellipse or cross build uses ``shape``.
+    The caller's arrays are read, never changed.
     """
-    src = _image("img", img, (3,))
-    lo, hi = _hsv_ranges(low, high)
-    el = np.ones(9, np.uint8) if shape is None else np.asarray(shape, dtype=np.uint8).reshape(-1)
-    if el.size != 9:
-        raise InvalidArgument("shape", f"{el.size} elements", "a 3x3 structuring element")
+    rt = runtime or get_runtime()
+    b = resolve(COLOR_KERNEL, rt, build)
+    src = image("img", img, (3,))
+    fits("img", src.shape, b.max_rows, b.max_cols, where=f"{COLOR_KERNEL}: {b.source}")
+    lo, hi = hsv_ranges(low, high, DEFAULT_HSV_LOW, DEFAULT_HSV_HIGH, b.colors)
+    el = _element(shape, b)
     rows, cols = src.shape[:2]
     kc = KernelCall(
         function="vision.color_detect",
@@ -188,60 +206,56 @@ def color_detect(
             Scalar.i32(rows, "rows"),
             Scalar.i32(cols, "cols"),
         ),
-        model=lambda: _color_model(src, lo, hi, el),
-        details={"shape": src.shape, "ranges": int(lo.size // 3)},
+        model=lambda: [
+            xfcv_color.color_detect(src, lo, hi, el, size=b.filter_size, rectangular=b.shape == 0)
+        ],  # fmt: skip
+        details={
+            "shape": src.shape,
+            "ranges": int(lo.size // 3),
+            "build": b.source,
+            "model": MODEL,
+        },  # fmt: skip
     )
-    return (runtime or get_runtime()).run(kc)
+    return rt.run(kc)
 
 
-def _stereo_model(left, right, state: np.ndarray, ndisp: int, block: int) -> list[np.ndarray]:
-    cv2 = _cv2()
-    bm = cv2.StereoBM_create(numDisparities=ndisp, blockSize=block)
-    bm.setPreFilterCap(int(state[0]))
-    bm.setUniquenessRatio(int(state[1]))
-    bm.setTextureThreshold(int(state[2]))
-    bm.setMinDisparity(int(state[3]))
-    disp = bm.compute(left, right)
-    # The kernel writes unsigned 16-bit disparities: OpenCV's negative "invalid" becomes 0.
-    return [np.maximum(disp, 0).astype(np.uint16)]
-
-
-def stereo_bm(
-    left: Any,
-    right: Any,
-    *,
-    pre_filter_cap: int = 31,
-    uniqueness_ratio: int = 15,
-    texture_threshold: int = 20,
-    min_disparity: int = 0,
-    num_disparities: int = 32,
-    block_size: int = 11,
-    runtime: Backend | None = None,
-) -> Result:
+def stereo_bm(left: Any, right: Any, *, pre_filter_cap: int = 31, uniqueness_ratio: int = 15,
+              texture_threshold: int = 20, min_disparity: int = 0,
+              num_disparities: int | None = None, block_size: int | None = None,
+              build: VisionBuild | None = None, runtime: Backend | None = None) -> Result:  # fmt: skip
     """Disparity (x16, uint16, 0 = invalid) of a rectified grayscale pair by block matching.
 
-    ``num_disparities`` and ``block_size`` are fixed when the xclbin is built
-    (Vitis default 32 and 11); the other four go to the kernel at run time.
+    The window (``block_size``) and the number of disparities are fixed when
+    the xclbin is built (11 and 32 by default); passing them only checks them.
+    The kernel searches disparities 0..N-1 (it has no minimum disparity), marks
+    invalid pixels 0 -- borders, low texture, ambiguous matches -- and resolves
+    equal costs towards the larger disparity. For an unrectified pair from
+    calibrated cameras use :func:`stereo_pipeline`.
     """
-    lft = _image("left", left, (1,))
-    rgt = _image("right", right, (1,))
+    rt = runtime or get_runtime()
+    b = resolve(STEREO_KERNEL, rt, build)
+    lft = image("left", left, (1,))
+    rgt = image("right", right, (1,))
     if lft.shape != rgt.shape:
-        raise InvalidArgument(
-            "right", f"shape {rgt.shape} differs from left {lft.shape}", "same shape"
-        )
-    if not (num_disparities > 0 and num_disparities % 16 == 0 and num_disparities < lft.shape[1]):
-        raise InvalidArgument(
-            "num_disparities", repr(num_disparities), "a multiple of 16 below the width"
-        )
-    if not (block_size % 2 == 1 and 5 <= block_size <= 255 and block_size <= min(lft.shape)):
-        raise InvalidArgument(
-            "block_size", repr(block_size), "odd, 5..255, not above the image size"
-        )
-    state = np.array([pre_filter_cap, uniqueness_ratio, texture_threshold, min_disparity])
-    if (state < 0).any() or (state > 255).any() or not 1 <= pre_filter_cap <= 63:
-        raise InvalidArgument("pre_filter_cap/uniqueness_ratio/texture_threshold/min_disparity",
-                              f"{state.tolist()}", "0..255 each, pre_filter_cap 1..63")  # fmt: skip
-    state = state.astype(np.uint8)
+        raise InvalidArgument("right", f"shape {rgt.shape} differs from left {lft.shape}",
+                              "same shape")  # fmt: skip
+    where = f"{STEREO_KERNEL}: {b.source}"
+    for name, given, built in (("num_disparities", num_disparities, b.disparities),
+                               ("block_size", block_size, b.window)):  # fmt: skip
+        if given is not None and integer(name, given, 1, 1 << 16) != built:
+            raise InvalidArgument(name, repr(given), f"{built}, fixed by the build ({where}); "
+                                  "pass build=VisionBuild(window=..., disparities=..., units=...) "
+                                  "to emulate another build")  # fmt: skip
+    fits("left", lft.shape, b.max_rows, b.max_cols, b.window + 1,
+         max(b.window, b.disparities) + 1, where)  # fmt: skip
+    cap = integer("pre_filter_cap", pre_filter_cap, 1, 63)
+    ur = integer("uniqueness_ratio", uniqueness_ratio, 0, 255)
+    tt = integer("texture_threshold", texture_threshold, 0, 255)
+    if integer("min_disparity", min_disparity, -(1 << 15), 1 << 15) != 0:
+        raise InvalidArgument("min_disparity", repr(min_disparity), f"0: the kernel searches "
+                              f"disparities 0..{b.disparities - 1} and ignores minDisparity")  # fmt: skip
+    state = np.array([cap, ur, tt, 0], np.uint8)
+    prm = xfcv_stereo.BMParams(cap, ur, tt, b.window, b.disparities, b.units)
     rows, cols = lft.shape
     kc = KernelCall(
         function="vision.stereo_bm",
@@ -254,7 +268,13 @@ def stereo_bm(
             Scalar.i32(rows, "rows"),
             Scalar.i32(cols, "cols"),
         ),
-        model=lambda: _stereo_model(lft, rgt, state, num_disparities, block_size),
-        details={"shape": lft.shape, "num_disparities": num_disparities, "block_size": block_size},
+        model=lambda: [xfcv_stereo.disparity(lft, rgt, prm)],
+        details={
+            "shape": lft.shape,
+            "num_disparities": b.disparities,
+            "block_size": b.window,
+            "build": b.source,
+            "model": MODEL,
+        },  # fmt: skip
     )
-    return (runtime or get_runtime()).run(kc)
+    return rt.run(kc)

@@ -21,7 +21,7 @@ EXPECTED = {
 }
 
 SMALL = {
-    "finance.black_scholes": 5000,
+    "finance.black_scholes": 4992,  # whole 16-float bus words: no padding copy
     "finance.mc_european": 1 << 14,
     "vision.gaussian_filter": 96,
     "vision.resize": 96,

@@ -26,8 +26,16 @@ PYTHON_NAMES = {
 }
 
 
-def test_the_three_notebooks_are_there() -> None:
-    assert {p.stem for p in NOTEBOOKS} == {"getting-started", "finance", "vision"}
+def test_the_example_notebooks_are_there() -> None:
+    assert {p.stem for p in NOTEBOOKS} == {
+        "getting-started",
+        "finance",
+        "vision",
+        "black-scholes",
+        "american-options",
+        "color-detect",
+        "stereo",
+    }
     for p in NOTEBOOKS:
         nb = nbformat.read(p, 4)
         nbformat.validate(nb)

@@ -33,6 +33,8 @@ def install(px: Any) -> None:
         from scipy.stats import norm
 
         LAST["bs_kernel"] = {"call": call, "num": num}
+        if num % 16:  # the kernel reads num / 16 whole 512-bit words: the rest never arrives
+            raise RuntimeError(f"bs_kernel: num={num} is not a multiple of 16; the board hangs")
         S, V, R, T, X = (f32(b, num).astype(np.float64) for b in (s, v, r, t, k))
         d1 = (np.log(S / X) + (R + V * V / 2) * T) / (V * np.sqrt(T))
         d2 = d1 - V * np.sqrt(T)
@@ -43,7 +45,9 @@ def install(px: Any) -> None:
         gamma = norm.pdf(d1) / (S * V * np.sqrt(T))
         vega = S * norm.pdf(d1) * np.sqrt(T)
         theta = -S * norm.pdf(d1) * V / (2 * np.sqrt(T)) - sign * R * disc * norm.cdf(sign * d2)
-        rho = sign * X * T * np.exp(-R * T) * norm.cdf(sign * d2)
+        rho = X * T * np.exp(-R * T) * norm.cdf(sign * d2)  # cfBSMEngine: a put's rho is > 0
+        # the kernel's units (cf_bsm.hpp): vega and rho per 1 %, theta per day
+        vega, rho, theta = vega * 0.01, rho * 0.01, theta / 365
         for b, val in zip(outs, (price, delta, gamma, vega, theta, rho), strict=True):
             f32(b, num)[:] = val
 
@@ -69,46 +73,56 @@ def install(px: Any) -> None:
         return mem(b)[: rows * cols * ch].reshape(shape)
 
     def gaussian_filter_accel(inp, out, rows, cols, sigma):
-        import cv2
+        from tests.support import kernel_ports_vision as ports
 
+        # The real kernel's arithmetic (the 3x3 build), ported loop by loop in kernel_ports_vision.
         LAST["gaussian_filter_accel"] = {"rows": rows, "cols": cols, "sigma": sigma}
-        src = image(inp, rows, cols)
-        dst = cv2.GaussianBlur(src, (3, 3), sigma, sigma, borderType=cv2.BORDER_CONSTANT)
-        image(out, rows, cols)[...] = dst
+        image(out, rows, cols)[...] = ports.gaussian(image(inp, rows, cols), 3, sigma)
 
     def resize_accel(inp, out, rows_in, cols_in, rows_out, cols_out):
-        import cv2
+        from tests.support import kernel_ports_vision as ports
 
         LAST["resize_accel"] = {"in": (rows_in, cols_in), "out": (rows_out, cols_out)}
         src = image(inp, rows_in, cols_in)
-        dst = cv2.resize(src, (cols_out, rows_out), interpolation=cv2.INTER_LINEAR)
-        image(out, rows_out, cols_out)[...] = dst
+        image(out, rows_out, cols_out)[...] = ports.resize(src, rows_out, cols_out)
 
     def color_detect(inp, low, high, shape, out, rows, cols):
-        import cv2
+        from tests.support import kernel_ports_vision as ports
 
         LAST["color_detect"] = {"rows": rows, "cols": cols}
-        hsv = cv2.cvtColor(image(inp, rows, cols), cv2.COLOR_BGR2HSV)
-        lo, hi, el = mem(low)[:9], mem(high)[:9], mem(shape)[:9].reshape(3, 3)
-        m = np.zeros((rows, cols), np.uint8)
-        for c in range(3):
-            m |= cv2.inRange(hsv, lo[3 * c : 3 * c + 3].copy(), hi[3 * c : 3 * c + 3].copy())
-        for op in (cv2.erode, cv2.dilate, cv2.dilate, cv2.erode):
-            m = op(m, el, borderType=cv2.BORDER_CONSTANT)
-        image(out, rows, cols)[...] = m
+        lo, hi, el = mem(low)[:9], mem(high)[:9], mem(shape)[:9]
+        mask = ports.color_detect(image(inp, rows, cols), lo, hi, el)  # rectangular build
+        image(out, rows, cols)[...] = mask
 
     def stereolbm_accel(left, right, state, out, rows, cols):
-        import cv2
+        from tests.support import kernel_ports_vision as ports
 
         st = mem(state)[:4]
         LAST["stereolbm_accel"] = {"rows": rows, "cols": cols, "state": st.tolist()}
-        bm = cv2.StereoBM_create(32, 11)
-        bm.setPreFilterCap(int(st[0]))
-        bm.setUniquenessRatio(int(st[1]))
-        bm.setTextureThreshold(int(st[2]))
-        bm.setMinDisparity(int(st[3]))
-        d = bm.compute(image(left, rows, cols), image(right, rows, cols))
-        mem(out)[: rows * cols * 2].view(np.uint16)[:] = np.clip(d, 0, None).reshape(-1)
+        d = ports.stereo_bm(
+            image(left, rows, cols),
+            image(right, rows, cols),
+            cap=int(st[0]),
+            ur=int(st[1]),
+            tt=int(st[2]),
+        )  # the 11 / 32 / 32 build; st[3] unused
+        mem(out)[: rows * cols * 2].view(np.uint16)[:] = d.reshape(-1)
+
+    def stereopipeline_accel(left, right, out, kl, kr, dl, dr, il, ir, state, rows, cols):
+        from tests.support import kernel_ports_vision as ports
+
+        st = mem(state)[:44].view(np.int32)
+        LAST["stereopipeline_accel"] = {"rows": rows, "cols": cols, "state": st.tolist()}
+        cams = [(f32(k, 9), f32(d, 5), f32(i, 9)) for k, d, i in ((kl, dl, il), (kr, dr, ir))]
+        d = ports.stereo_pipeline(
+            image(left, rows, cols),
+            image(right, rows, cols),
+            cams,
+            cap=int(st[2]),
+            ur=int(st[7]),
+            tt=int(st[6]),
+        )
+        mem(out)[: rows * cols * 2].view(np.uint16)[:] = d.reshape(-1)
 
     def xil_gzip(inp, out, sizes, checksum, input_size, checksum_type):
         LAST["xilGzipCompBlock"] = {"input_size": input_size, "checksumType": checksum_type}
@@ -200,6 +214,23 @@ def install(px: Any) -> None:
                 ("cols", i),
             ],
             stereolbm_accel,
+        ),  # fmt: skip
+        stereopipeline_accel=K(
+            [("img_L", buf), ("img_R", buf), ("img_disp", buf)]
+            + [
+                (n, buf)
+                for n in (
+                    "cameraMA_l",
+                    "cameraMA_r",
+                    "distC_l",
+                    "distC_r",
+                    "irA_l",
+                    "irA_r",
+                    "bm_state_arr",
+                )
+            ]
+            + [("rows", i), ("cols", i)],
+            stereopipeline_accel,
         ),  # fmt: skip
         xilGzipCompBlock=K(
             [

@@ -1,0 +1,84 @@
+"""CPU model of xf::cv::GaussianBlur as ``gaussian_filter_accel`` computes it, bit for bit.
+
+Why not ``cv2.GaussianBlur``: the kernel does its own integer arithmetic, and a
+user comparing a board's answer with the emulation must get the same pixels.
+The facts modelled here (Vitis Libraries 2020.2, the release behind InAccel's
+bitstreams; one pixel per clock, the L2 build):
+
+* taps: ``n`` float32 Gaussian weights ``exp(-x^2 / (2 sigma^2))`` normalised to
+  sum 1, each turned into an unsigned 8-bit tap as ``trunc(w * 256 + 0.5)``.
+  The taps of one filter sum to 253..257, not 256;
+* each output pixel is ``(sum_ij tap_i * tap_j * p_ij + 32768) >> 16`` over the
+  window, accumulated exactly in integers;
+* 3x3 stores that value in 8 bits without saturating: 256 (bright areas when
+  the taps sum to 257) wraps to 0. 5x5 and 7x7 clamp to 255;
+* pixels outside the image are 0 (XF_BORDER_CONSTANT); every channel of an
+  RGB build is filtered the same way.
+
+Newer library releases diffuse the rounding error across the taps of 3x3 and
+5x5 filters; this model is the 2020.2 arithmetic.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+KSIZES = (3, 5, 7)
+
+
+def taps(ksize: int, sigma: float) -> np.ndarray:
+    """The kernel's 8-bit taps for a ``ksize`` filter, as int64 (may exceed 255: see ``taps_fit``).
+
+    The kernel computes them from the float32 ``sigma`` it receives.
+    """
+    return np.array(_taps(int(ksize), float(np.float32(sigma))), np.int64)
+
+
+@lru_cache(maxsize=256)
+def _taps(ksize: int, sigma: float) -> tuple[int, ...]:
+    """The taps, computed once per (ksize, sigma): the Gaussian is called with few sigmas.
+
+    Follows the kernel's float32 evaluation order: ``-(1 / (sigma*sigma*2))``,
+    ``exp`` of ``scale * x * x``, a running float32 sum, its reciprocal taken in
+    double and stored as float32, then ``float32(w * 256) + 0.5`` truncated.
+    """
+    f32 = np.float32
+    s = f32(sigma)
+    scale = -(f32(1) / ((s * s) * f32(2)))
+    half = (ksize - 1) >> 1
+    cf = []
+    total = f32(0)
+    for i in range(ksize):  # ksize taps, not pixels
+        x = f32(i - half)
+        # expf: float64 exp rounded to float32 (correctly rounded but for ties of 1 ulp)
+        t = f32(np.exp(np.float64((scale * x) * x)))
+        cf.append(t)
+        total = f32(total + t)
+    inv = f32(1.0 / np.float64(total))
+    return tuple(int(np.float64(f32(f32(c * inv) * f32(256))) + 0.5) for c in cf)
+
+
+def taps_fit(ksize: int, sigma: float) -> bool:
+    """True when every tap fits the kernel's unsigned 8 bits (a tiny sigma gives a 256 centre)."""
+    return bool((taps(ksize, sigma) <= 255).all())
+
+
+def gaussian(img: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
+    """The kernel's output for an HxW or HxWxC uint8 image (vectorised over pixels)."""
+    w = taps(ksize, sigma)
+    r = ksize // 2
+    rows, cols = img.shape[:2]
+    p = np.zeros((rows + 2 * r, cols + 2 * r) + img.shape[2:], np.int64)  # zero border
+    p[r : r + rows, r : r + cols] = img
+    # exact integer separable sum: sum_i w_i * (sum_j w_j * p[i, j]); loops over taps, not pixels
+    horiz = np.zeros((p.shape[0], cols) + p.shape[2:], np.int64)
+    for j in range(ksize):
+        horiz += int(w[j]) * p[:, j : j + cols]
+    acc = np.zeros(img.shape, np.int64)
+    for i in range(ksize):
+        acc += int(w[i]) * horiz[i : i + rows]
+    val = (acc + 32768) >> 16
+    out = val & 0xFF if ksize == 3 else np.minimum(val, 255)
+    return out.astype(np.uint8)
