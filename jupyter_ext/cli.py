@@ -37,11 +37,17 @@ def _add_xclbin_info(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "xclbin-info",
         help="describe an xclbin like `xclbinutil --info` (no XRT needed)",
-        description="Print the header, platform, clocks, memory banks and kernels of an "
-        "xclbin file, in the same order as `xclbinutil --info`.",
+        description="Print what XRT's `xclbinutil --info` prints for an xclbin file, line for "
+        "line after the version banner: header, platform, clocks, memory banks, kernels, "
+        "how it was built and its key-value pairs.",
     )
     p.add_argument("file", help="path of the .xclbin file")
-    p.add_argument("--json", action="store_true", help="print the same report as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the same report as JSON, with an `xrt` block: the kernels, argument "
+        "counts and memory banks XRT's loader (pyxrt.xclbin) sees, or why it would refuse the file",
+    )
     p.set_defaults(func=_cmd_xclbin_info)
 
 

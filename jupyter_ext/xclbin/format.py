@@ -87,8 +87,13 @@ SECTION_KINDS: dict[int, str] = {
     36: "DTBO",
 }
 KIND_BY_NAME = {v: k for k, v in SECTION_KINDS.items()}
-# xclbinutil registers these two under shorter names; --info prints those.
-INFO_KIND_NAMES = {26: "GROUP_TOPOLOGY", 27: "GROUP_CONNECTIVITY"}
+# xclbinutil registers these under other names; --info prints those.
+INFO_KIND_NAMES = {
+    10: "DESIGN_CHECKPOINT",
+    24: "FLASH",
+    26: "GROUP_TOPOLOGY",
+    27: "GROUP_CONNECTIVITY",
+}
 
 BITSTREAM = 0
 EMBEDDED_METADATA = 2
@@ -99,7 +104,42 @@ DEBUG_IP_LAYOUT = 9
 CLOCK_FREQ_TOPOLOGY = 11
 BUILD_METADATA = 14
 KEYVALUE_METADATA = 15
+PARTITION_METADATA = 20
 EMULATION_DATA = 21
+SYSTEM_METADATA = 22
+SOFT_KERNEL = 23
+ASK_FLASH = 24
+ASK_GROUP_TOPOLOGY = 26
+ASK_GROUP_CONNECTIVITY = 27
+VENDER_METADATA = 31
+AIE_PARTITION = 32
+AIE_RESOURCES_BIN = 34
+
+# --- sections with a name of their own ("SOFT_KERNEL[name]") --------------------
+# xclbinutil shows that name after the kind in --info's section list. It is a
+# string the section points at: (offset of the u32 string offset, smallest
+# section that holds the header), from xclbin.h's soft_kernel, aie_partition,
+# vender_metadata and aie_resources_bin structs. FLASH names itself by its type.
+INDEX_NAME_FIELD = {
+    SOFT_KERNEL: (0, 80),
+    AIE_PARTITION: (4, 184),
+    VENDER_METADATA: (0, 48),
+    AIE_RESOURCES_BIN: (0, 76),
+}
+FLASH_HEADER_SIZE = 72
+FLASH_TYPES = {1: "BIN"}  # anything else: "UNKNOWN"
+
+# --- limits: what a real xclbin holds, so a hostile count costs nothing ----------
+# XRT itself refuses more than 10,000 sections (xrt_xclbin.cpp). The table limits
+# are far above any Vitis design (XRT drives at most 128 compute units, and
+# xclbinutil warns when MEM_TOPOLOGY outgrows 64 KiB, about 1,600 banks) and keep
+# a crafted file's decoded tables to a few MB whatever size it claims.
+MAX_SECTIONS = 10_000
+MAX_IPS = 4096
+MAX_MEMS = 4096
+MAX_CONNECTIONS = 65_536
+MAX_CLOCKS = 1024
+MAX_DEBUG_IPS = 4096
 
 MODES = {
     0: "XCLBIN_FLAT",
@@ -170,6 +210,17 @@ CLOCK_FREQ = struct.Struct("<HB5x128s")  # MHz, type, pad, name[128]
 CLOCK_TYPES = {0: "UNUSED", 1: "DATA", 2: "KERNEL", 3: "SYSTEM"}
 CLOCK_TYPE_BY_NAME = {v: k for k, v in CLOCK_TYPES.items()}
 
+
+def unknown(code: int) -> str:
+    """How xclbinutil names a memory, IP or control type it does not know."""
+    return f"UNKNOWN ({code})"
+
+
+def unknown_clock(code: int) -> str:
+    """xclbinutil's name for an unknown clock type (sic: the suffix is its own)."""
+    return f"UNKNOWN ({code}) CLOCK_TYPE"
+
+
 # --- DEBUG_IP_LAYOUT ---------------------------------------------------------
 DEBUG_IP_FIRST = 8
 DEBUG_IP_DATA = struct.Struct("<BBBBBBxxQ128s")  # type, idx lo, props, major, minor, idx hi
@@ -197,5 +248,17 @@ XILINX_BIT_HEADER = bytes([0x00, 0x09, 0x0F, 0xF0, 0x0F, 0xF0, 0x0F, 0xF0])
 ELF_MAGIC = b"\x7fELF"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
-# Metadata sections are read whole (JSON/XML); real ones are tens of KB.
+# Metadata sections are read as text up to their first NUL (JSON/XML); real ones
+# are tens of KB, a system diagram a few MB.
 MAX_METADATA_BYTES = 16 * 1024 * 1024
+# Real metadata nests about eight levels deep; anything past this is refused.
+MAX_METADATA_DEPTH = 256
+
+# --- signatures ----------------------------------------------------------------
+# ``xclbinutil --add-signature`` appends this header and the signature text after
+# the xclbin (XclBinUtilities.cxx): 16-byte magic, 8 bytes padding, then u32
+# signedBy offset, signedBy size, signature offset, signature size, total size.
+USER_SIGNATURE_MAGIC = bytes.fromhex("5349474E9DFF41C08CCB82A7131CC9F3")
+USER_SIGNATURE_HEADER = struct.Struct("<16s8xIIIII")
+# How far past the end of the xclbin we look for it; a signature is a short text.
+USER_SIGNATURE_SEARCH = 64 * 1024

@@ -1,20 +1,24 @@
-"""Kernel signatures from the metadata sections.
+"""Kernel signatures and other facts from the metadata sections.
 
 The binary sections say *where* kernels are (IP_LAYOUT) but not what their
 arguments are; that lives in BUILD_METADATA (JSON, what ``xclbinutil --info``
-reads) and EMBEDDED_METADATA (XML, what XRT's runtime reads). Both are checked
-for shape, because a mutated or hand-written file must give an ``XclbinError``,
-not a ``TypeError`` deep in the report code.
+reads) and EMBEDDED_METADATA (XML, what XRT's runtime reads). Each is read the
+way its reader reads it: the JSON sections as boost property trees (ptree.py),
+the XML along the one path XRT follows (``project/platform/device/core``, first
+match at each step), so the kernels and argument counts we report are the ones
+those tools report. Text that is not UTF-8, not JSON or not XML is an
+``XclbinError`` naming the section, never a crash further on.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
 
-from .model import KernelArg, KernelPort
+from .format import MAX_METADATA_DEPTH
+from .model import KernelArg, KernelPort, SystemClock, XrtKernel
+from .ptree import PTree, from_json
 from .sections import Reader
 
 
@@ -28,135 +32,131 @@ class MetaKernel:
 
 def _decode(reader: Reader, what: str, raw: bytes) -> str:
     try:
-        return raw.rstrip(b"\0").decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise reader.fail(f"{what} is not valid UTF-8 (byte {e.start})") from None
 
 
-def _text(reader: Reader, what: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        raise reader.fail(f"{what} should be a text value, found a {type(value).__name__}")
-    return str(value)
-
-
-def _int(reader: Reader, what: str, value: Any, default: int = 0) -> int:
-    text = _text(reader, what, value).strip()
-    if not text:
-        return default
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise reader.fail(f"{what} should be an integer, found {text[:40]!r}") from None
-
-
-def _list(reader: Reader, what: str, value: Any) -> list[dict]:
-    if value is None:
-        return []
-    if isinstance(value, dict):  # boost ptree writes a one-element array as an object
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise reader.fail(f"{what} should be a list of objects")
-    return value
-
-
-def load_json(reader: Reader, what: str, raw: bytes) -> dict[str, Any]:
+def load_tree(reader: Reader, what: str, raw: bytes) -> PTree:
+    """A JSON section as a property tree; its top level must be an object."""
     text = _decode(reader, what, raw)
     try:
-        obj = json.loads(text)
+        tree = from_json(text)
     except (ValueError, RecursionError) as e:
         raise reader.fail(f"{what} is not valid JSON ({str(e)[:80]})") from None
-    if not isinstance(obj, dict):
-        raise reader.fail(f"{what} should hold a JSON object, found {type(obj).__name__}")
-    return obj
+    if not text.lstrip().startswith("{"):
+        kind = "an array" if text.lstrip().startswith("[") else "a single value"
+        raise reader.fail(f"{what} should hold a JSON object, found {kind}")
+    if tree.depth() > MAX_METADATA_DEPTH:
+        raise reader.fail(f"{what} nests deeper than {MAX_METADATA_DEPTH} levels")
+    return tree
 
 
-def build_metadata(reader: Reader, raw: bytes) -> dict[str, Any]:
-    obj = load_json(reader, "BUILD_METADATA", raw)
-    inner = obj.get("build_metadata", obj)
-    if not isinstance(inner, dict):
-        raise reader.fail("BUILD_METADATA 'build_metadata' should be a JSON object")
-    return inner
+def c_integer(text: str) -> int | None:
+    """``std::stoul(text, nullptr, 0)`` as XRT calls it: the leading number, else None."""
+    m = re.match(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
+    if m is None:
+        return None
+    digits = m.group(2)
+    if digits[:2].lower() == "0x":
+        value = int(digits, 16)
+    elif digits.startswith("0"):
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    return -value if m.group(1) == "-" else value
 
 
-def kernels_from_build_metadata(reader: Reader, meta: dict[str, Any]) -> list[MetaKernel]:
-    xclbin = meta.get("xclbin", {})
-    if not isinstance(xclbin, dict):
-        raise reader.fail("BUILD_METADATA 'xclbin' should be a JSON object")
+def _int(text: str, default: int) -> int:
+    value = c_integer(text)
+    return default if value is None else value
+
+
+# --- BUILD_METADATA --------------------------------------------------------------
+
+
+def build_metadata(reader: Reader, raw: bytes) -> PTree:
+    """The ``build_metadata`` node (xclbinutil's starting point for the report)."""
+    root = load_tree(reader, "BUILD_METADATA", raw)
+    return root.find("build_metadata") or root
+
+
+def kernels_from_build_metadata(meta: PTree) -> list[MetaKernel]:
+    """``xclbin.user_regions[].kernels[]`` walked as xclbinutil walks it."""
+    xclbin = meta.find("xclbin")
     out = []
-    regions = _list(reader, "BUILD_METADATA xclbin.user_regions", xclbin.get("user_regions"))
-    for r, region in enumerate(regions):
-        where = f"BUILD_METADATA user_regions[{r}]"
-        for k, kern in enumerate(_list(reader, f"{where}.kernels", region.get("kernels"))):
-            kw = f"{where}.kernels[{k}]"
-            name = _text(reader, f"{kw}.name", kern.get("name"))
+    for region in xclbin.vector("user_regions") if xclbin else []:
+        for kern in region.vector("kernels"):
+            name = kern.get("name")
             if not name:
                 continue
-            args = []
-            for a, arg in enumerate(_list(reader, f"{kw}.arguments", kern.get("arguments"))):
-                aw = f"{kw}.arguments[{a}]"
-                args.append(
-                    KernelArg(
-                        index=_int(reader, f"{aw}.id", arg.get("id"), a),
-                        name=_text(reader, f"{aw}.name", arg.get("name")),
-                        type=_text(reader, f"{aw}.type", arg.get("type")),
-                        port=_text(reader, f"{aw}.port", arg.get("port")),
-                        offset=_text(reader, f"{aw}.offset", arg.get("offset")),
-                        size=_text(reader, f"{aw}.size", arg.get("size")),
-                        address_qualifier=_int(
-                            reader, f"{aw}.address_qualifier", arg.get("address_qualifier")
-                        ),
-                    )
+            args = tuple(
+                KernelArg(
+                    index=_int(a.get("id"), i),
+                    name=a.get("name"),
+                    type=a.get("type"),
+                    port=a.get("port"),
+                    offset=a.get("offset"),
+                    size=a.get("size"),
+                    address_qualifier=_int(a.get("address_qualifier"), 0),
                 )
-            ports = [
+                for i, a in enumerate(kern.vector("arguments"))
+            )
+            ports = tuple(
                 KernelPort(
-                    name=_text(reader, f"{kw}.ports.name", p.get("name")),
-                    mode=_text(reader, f"{kw}.ports.mode", p.get("mode")),
-                    range=_text(reader, f"{kw}.ports.range", p.get("range")),
-                    data_width=_text(reader, f"{kw}.ports.data_width", p.get("data_width")),
-                    port_type=_text(reader, f"{kw}.ports.port_type", p.get("port_type")),
+                    name=p.get("name"),
+                    mode=p.get("mode"),
+                    range=p.get("range"),
+                    data_width=p.get("data_width"),
+                    port_type=p.get("port_type"),
                 )
-                for p in _list(reader, f"{kw}.ports", kern.get("ports"))
-            ]
-            insts = [
-                _text(reader, f"{kw}.instances.name", i.get("name"))
-                for i in _list(reader, f"{kw}.instances", kern.get("instances"))
-            ]
-            out.append(MetaKernel(name, tuple(args), tuple(ports), tuple(insts)))
+                for p in kern.vector("ports")
+            )
+            insts = tuple(i.get("name") for i in kern.vector("instances"))
+            out.append(MetaKernel(name, args, ports, insts))
     return out
 
 
-def kernels_from_embedded_xml(reader: Reader, raw: bytes) -> list[MetaKernel]:
+# --- EMBEDDED_METADATA -------------------------------------------------------------
+
+
+def xml_core(reader: Reader, raw: bytes) -> ET.Element | None:
+    """``project/platform/device/core`` of the XML (first match at each step), if any."""
     text = _decode(reader, "EMBEDDED_METADATA", raw)
     # Vitis never writes a DTD; refusing one shuts out entity-expansion bombs.
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise reader.fail("EMBEDDED_METADATA contains a DTD, which xclbin metadata never has")
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError as e:
-        raise reader.fail(f"EMBEDDED_METADATA is not valid XML ({e})") from None
+        root = ET.fromstring(raw)
+    except (ET.ParseError, LookupError, ValueError) as e:  # LookupError: unknown encoding
+        raise reader.fail(f"EMBEDDED_METADATA is not valid XML ({str(e)[:80]})") from None
+    if root.tag != "project":
+        return None
+    node: ET.Element | None = root
+    for tag in ("platform", "device", "core"):
+        node = node.find(tag) if node is not None else None
+    return node
+
+
+def kernels_from_embedded_xml(core: ET.Element | None) -> list[MetaKernel]:
     out = []
-    for kern in root.iter("kernel"):
+    for kern in core.findall("kernel") if core is not None else []:
         name = kern.get("name", "")
         if not name:
             continue
-        kw = f"EMBEDDED_METADATA kernel {name!r}"
-        args = [
+        args = tuple(
             KernelArg(
-                index=_int(reader, f"{kw} arg id", a.get("id"), i),
+                index=_int(a.get("id", ""), i),
                 name=a.get("name", ""),
                 type=a.get("type", ""),
                 port=a.get("port", ""),
                 offset=a.get("offset", ""),
                 size=a.get("size", ""),
-                address_qualifier=_int(
-                    reader, f"{kw} arg addressQualifier", a.get("addressQualifier")
-                ),
+                address_qualifier=_int(a.get("addressQualifier", ""), 0),
             )
             for i, a in enumerate(kern.findall("arg"))
-        ]
-        ports = [
+        )
+        ports = tuple(
             KernelPort(
                 name=p.get("name", ""),
                 mode=p.get("mode", ""),
@@ -165,22 +165,46 @@ def kernels_from_embedded_xml(reader: Reader, raw: bytes) -> list[MetaKernel]:
                 port_type=p.get("portType", ""),
             )
             for p in kern.findall("port")
-        ]
-        insts = [i.get("name", "") for i in kern.findall("instance")]
-        out.append(MetaKernel(name, tuple(args), tuple(ports), tuple(insts)))
+        )
+        insts = tuple(i.get("name", "") for i in kern.findall("instance"))
+        out.append(MetaKernel(name, args, ports, insts))
     return out
 
 
+def xrt_kernels(core: ET.Element | None) -> tuple[XrtKernel, ...]:
+    """Kernels and argument counts as XRT's ``xclbin::kernel::get_num_args()`` gives them.
+
+    XRT sorts a kernel's ``arg`` elements by ``id``, merges the components of
+    one argument (same id) and does not count arguments without an id (OpenCL's
+    ``local_size`` and the like), so the count is the number of distinct ids.
+    """
+    out = []
+    for kern in core.findall("kernel") if core is not None else []:
+        ids = {c_integer(i) for a in kern.findall("arg") if (i := a.get("id", ""))}
+        out.append(XrtKernel(kern.get("name", ""), len(ids - {None})))
+    return tuple(out)
+
+
+# --- KEYVALUE_METADATA, SYSTEM_METADATA ---------------------------------------------
+
+
 def keyvalues(reader: Reader, raw: bytes) -> tuple[tuple[str, str], ...]:
-    obj = load_json(reader, "KEYVALUE_METADATA", raw)
-    inner = obj.get("keyvalue_metadata", obj)
-    if not isinstance(inner, dict):
-        raise reader.fail("KEYVALUE_METADATA 'keyvalue_metadata' should be a JSON object")
-    pairs = _list(reader, "KEYVALUE_METADATA key_values", inner.get("key_values"))
+    """``key_values[]`` at the top of the section (how xclbinutil writes and reads it)."""
+    root = load_tree(reader, "KEYVALUE_METADATA", raw)
+    return tuple((p.get("key"), p.get("value")) for p in root.vector("key_values"))
+
+
+def system_clocks(reader: Reader, raw: bytes) -> tuple[SystemClock, ...]:
+    """``system_diagram_metadata.xsa.clocks[]`` of SYSTEM_METADATA, every field as text."""
+    root = load_tree(reader, "SYSTEM_METADATA", raw)
+    xsa = root.child("system_diagram_metadata.xsa")
     return tuple(
-        (
-            _text(reader, "KEYVALUE_METADATA key", p.get("key")),
-            _text(reader, "KEYVALUE_METADATA value", p.get("value")),
+        SystemClock(
+            name=c.get("orig_name"),
+            type=c.get("type"),
+            spec_frequency=c.get("spec_frequency"),
+            requested_frequency=c.get("requested_frequency"),
+            achieved_frequency=c.get("achieved_frequency"),
         )
-        for p in pairs
+        for c in (xsa.vector("clocks") if xsa else [])
     )

@@ -8,9 +8,12 @@ The parser produces these and nothing else touches the file afterwards, so an
 from __future__ import annotations
 
 import uuid as _uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from .format import INFO_KIND_NAMES
+from .ptree import PTree
 
 
 class XclbinError(ValueError):
@@ -29,6 +32,7 @@ class Section:
     name: str
     offset: int
     size: int
+    index_name: str = ""  # SOFT_KERNEL, AIE_PARTITION, ...: the name the section gives itself
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,14 @@ class IpEntry:
     base_address: int | None  # None: "not_used"
     interrupt: bool
     control_protocol: str | None  # kernels only
+    type_code: int = 1
 
 
 @dataclass(frozen=True)
 class MemBank:
     index: int
     tag: str
-    type: str
+    type: str  # xclbinutil's name: "MEM_HBM", or "UNKNOWN (12)"
     used: bool
     base_address: int
     size_kb: int
@@ -64,6 +69,25 @@ class Clock:
     name: str
     type: str
     freq_mhz: int
+
+
+@dataclass(frozen=True)
+class SystemClock:
+    """A clock of the platform, from SYSTEM_METADATA (the system diagram), as text."""
+
+    name: str
+    type: str
+    spec_frequency: str
+    requested_frequency: str
+    achieved_frequency: str
+
+
+@dataclass(frozen=True)
+class XrtKernel:
+    """A kernel as XRT's runtime sees it: from EMBEDDED_METADATA, arguments counted by id."""
+
+    name: str
+    num_args: int
 
 
 @dataclass(frozen=True)
@@ -153,6 +177,18 @@ class Xclbin:
     keyvalues: tuple[tuple[str, str], ...] = ()
     content: str = ""  # what the BITSTREAM section holds, as xclbinutil names it
     emulation: str = "hw"  # "hw", "hw_emu" or "sw_emu"
+    # GROUP_TOPOLOGY / GROUP_CONNECTIVITY: the banks (and bank groups) XRT allocates from
+    group_topology: tuple[MemBank, ...] = ()
+    group_connectivity: tuple[Connection, ...] = ()
+    system_metadata: bool = False
+    system_clocks: tuple[SystemClock, ...] = ()
+    # interface UUIDs of each PARTITION_METADATA section, as the section spells them
+    partition_interfaces: tuple[tuple[str, ...], ...] = ()
+    user_signature: str | None = None  # appended by ``xclbinutil --add-signature``
+    xrt_kernels: tuple[XrtKernel, ...] = ()
+    xrt_refusal: str | None = None  # why XRT's own loader would refuse this file
+    # BUILD_METADATA as xclbinutil reads it (the report walks it); None: no section
+    build_tree: PTree | None = field(default=None, compare=False, repr=False)
 
     @property
     def version_string(self) -> str:
@@ -162,11 +198,20 @@ class Xclbin:
     def kernel_names(self) -> list[str]:
         return [k.name for k in self.kernels]
 
+    @property
+    def xrt_mems(self) -> tuple[MemBank, ...]:
+        """The banks XRT lists (``xclbin.get_mems()``): GROUP_TOPOLOGY, else MEM_TOPOLOGY."""
+        return self.group_topology if self.section("GROUP_TOPOLOGY") else self.mem_topology
+
     def section(self, kind_name: str) -> Section | None:
-        return next((s for s in self.sections if s.kind_name == kind_name), None)
+        return next(
+            (s for s in self.sections if kind_name in (s.kind_name, INFO_KIND_NAMES.get(s.kind))),
+            None,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = asdict(replace(self, build_tree=None))
+        del d["build_tree"]
         d["version"] = self.version_string
         for inst_kernel in d["kernels"]:
             for inst in inst_kernel["instances"]:

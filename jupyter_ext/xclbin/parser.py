@@ -2,9 +2,11 @@
 
 The file is mapped with ``mmap`` and only the header, the section table and
 the small descriptive sections are touched, so parse time and memory do not
-depend on the size of the BITSTREAM (a real one is 30-100 MB). Every offset
-and count is checked against the file size first; the first defect found is
-raised as one ``XclbinError`` that names the file and the defect.
+depend on the size of the BITSTREAM (a real one is 30-100 MB) nor on how big a
+crafted file claims to be: every offset and count is checked against the file
+size and against the limits in format.py before anything is allocated, and
+metadata is read only up to its first NUL. The first defect found is raised as
+one ``XclbinError`` that names the file and the defect.
 """
 
 from __future__ import annotations
@@ -18,18 +20,20 @@ from pathlib import Path
 from . import format as fmt
 from . import metadata as meta
 from . import sections as sec
+from .fdt import interface_uuids
+from .joins import kernels as join_kernels
 from .model import (
     Clock,
     Connection,
-    IpEntry,
-    Kernel,
-    KernelInstance,
     MemBank,
     Section,
+    SystemClock,
     Xclbin,
     XclbinError,
     uuid_string,
 )
+from .ptree import PTree
+from .signature import user_signature, xrt_refusal
 
 
 def parse_xclbin(path: str | os.PathLike[str]) -> Xclbin:
@@ -82,25 +86,31 @@ def _parse(r: sec.Reader) -> Xclbin:
             f"section count {n_sections} needs {table_end} bytes of section headers, "
             f"but the file has {size} bytes"
         )
+    if n_sections > fmt.MAX_SECTIONS:
+        raise r.fail(f"section count {n_sections} is more than the {fmt.MAX_SECTIONS} XRT accepts")
     sections = tuple(_section(r, i) for i in range(n_sections))
 
     first: dict[int, Section] = {}
     for s in sections:
         first.setdefault(s.kind, s)
 
-    def raw(kind: int, what: str) -> bytes | None:
+    def text(kind: int) -> bytes | None:
         s = first.get(kind)
-        if s is None:
-            return None
-        if s.size > fmt.MAX_METADATA_BYTES:
-            raise r.fail(f"{what} section is {s.size} bytes; metadata over 16 MiB is refused")
-        return r.read(s.offset, s.size)
+        return None if s is None else r.text(s, fmt.MAX_METADATA_BYTES)
 
     ips = sec.ip_layout(r, first[fmt.IP_LAYOUT]) if fmt.IP_LAYOUT in first else ()
     mems = sec.mem_topology(r, first[fmt.MEM_TOPOLOGY]) if fmt.MEM_TOPOLOGY in first else ()
     conns: tuple[Connection, ...] = ()
     if fmt.CONNECTIVITY in first:
         conns = sec.connectivity(r, first[fmt.CONNECTIVITY], len(ips), len(mems))
+    groups: tuple[MemBank, ...] = ()
+    if fmt.ASK_GROUP_TOPOLOGY in first:
+        groups = sec.mem_topology(r, first[fmt.ASK_GROUP_TOPOLOGY])
+    group_conns: tuple[Connection, ...] = ()
+    if fmt.ASK_GROUP_CONNECTIVITY in first:
+        group_conns = sec.connectivity(
+            r, first[fmt.ASK_GROUP_CONNECTIVITY], len(ips), len(groups), "GROUP_TOPOLOGY"
+        )
     clocks: tuple[Clock, ...] = ()
     if fmt.CLOCK_FREQ_TOPOLOGY in first:
         clocks = sec.clock_freq_topology(r, first[fmt.CLOCK_FREQ_TOPOLOGY])
@@ -108,17 +118,24 @@ def _parse(r: sec.Reader) -> Xclbin:
         sec.debug_ip_layout(r, first[fmt.DEBUG_IP_LAYOUT]) if fmt.DEBUG_IP_LAYOUT in first else ()
     )
 
-    build = None
+    build: PTree | None = None
     meta_kernels: list[meta.MetaKernel] = []
-    if (b := raw(fmt.BUILD_METADATA, "BUILD_METADATA")) is not None:
+    if (b := text(fmt.BUILD_METADATA)) is not None:
         build = meta.build_metadata(r, b)
-        meta_kernels = meta.kernels_from_build_metadata(r, build)
-    xml_kernels: list[meta.MetaKernel] = []
-    if (x := raw(fmt.EMBEDDED_METADATA, "EMBEDDED_METADATA")) is not None:
-        xml_kernels = meta.kernels_from_embedded_xml(r, x)
+        meta_kernels = meta.kernels_from_build_metadata(build)
+    core = None
+    if (x := text(fmt.EMBEDDED_METADATA)) is not None:
+        core = meta.xml_core(r, x)
+    xml_kernels = meta.kernels_from_embedded_xml(core)
     kv: tuple[tuple[str, str], ...] = ()
-    if (k := raw(fmt.KEYVALUE_METADATA, "KEYVALUE_METADATA")) is not None:
+    if (k := text(fmt.KEYVALUE_METADATA)) is not None and first[fmt.KEYVALUE_METADATA].size:
         kv = meta.keyvalues(r, k)
+    system_clocks: tuple[SystemClock, ...] = ()
+    if (m := text(fmt.SYSTEM_METADATA)) is not None and first[fmt.SYSTEM_METADATA].size:
+        system_clocks = meta.system_clocks(r, m)
+    interfaces = tuple(
+        interface_uuids(_blob(r, s), r.source) for s in sections if s.kind == fmt.PARTITION_METADATA
+    )
 
     content = sec.bitstream_content(r, first[fmt.BITSTREAM]) if fmt.BITSTREAM in first else ""
     return Xclbin(
@@ -143,12 +160,21 @@ def _parse(r: sec.Reader) -> Xclbin:
         connectivity=conns,
         clocks=clocks,
         debug_ips=debug,
-        kernels=_kernels(meta_kernels or xml_kernels, xml_kernels, ips, mems, conns),
-        build_metadata=build,
+        kernels=join_kernels(meta_kernels or xml_kernels, xml_kernels, ips, mems, conns),
+        build_metadata=_plain(build),
         embedded_metadata_xml=fmt.EMBEDDED_METADATA in first,
         keyvalues=kv,
         content=content,
         emulation=_emulation(mode, content),
+        group_topology=groups,
+        group_connectivity=group_conns,
+        system_metadata=fmt.SYSTEM_METADATA in first,
+        system_clocks=system_clocks,
+        partition_interfaces=interfaces,
+        user_signature=user_signature(r, length),
+        xrt_kernels=meta.xrt_kernels(core),
+        xrt_refusal=xrt_refusal(r, length, n_sections),
+        build_tree=build,
     )
 
 
@@ -167,7 +193,28 @@ def _section(r: sec.Reader, i: int) -> Section:
             f"section #{i} ({kind_name} {name!r}) spans bytes {offset}..{offset + size}, "
             f"past the end of the file ({r.size} bytes)"
         )
-    return Section(kind=kind, kind_name=kind_name, name=name, offset=offset, size=size)
+    return Section(
+        kind=kind,
+        kind_name=kind_name,
+        name=name,
+        offset=offset,
+        size=size,
+        index_name=sec.index_name(r, kind, offset, size),
+    )
+
+
+def _blob(r: sec.Reader, s: Section) -> bytes:
+    """A binary metadata section (PARTITION_METADATA's device tree), size-checked first."""
+    if s.size > fmt.MAX_METADATA_BYTES:
+        raise r.fail(f"{s.kind_name} section is {s.size} bytes; over 16 MiB is refused")
+    return r.read(s.offset, s.size)
+
+
+def _plain(tree: PTree | None) -> dict | None:
+    if tree is None:
+        return None
+    value = tree.plain()
+    return value if isinstance(value, dict) else {}
 
 
 def _emulation(mode: int, content: str) -> str:
@@ -176,54 +223,3 @@ def _emulation(mode: int, content: str) -> str:
     if mode == fmt.MODE_SW_EMU or content == "SW Emulation Binary":
         return "sw_emu"
     return "hw"
-
-
-def _kernels(
-    metas: list[meta.MetaKernel],
-    xml_kernels: list[meta.MetaKernel],
-    ips: tuple[IpEntry, ...],
-    mems: tuple[MemBank, ...],
-    conns: tuple[Connection, ...],
-) -> tuple[Kernel, ...]:
-    """Join metadata (arguments) with IP_LAYOUT (addresses) and CONNECTIVITY (banks)."""
-    xml_by_name = {m.name: m for m in xml_kernels}
-    ip_instances: dict[str, list[tuple[str, IpEntry]]] = {}
-    for ip in ips:
-        if ip.control_protocol is None:
-            continue  # not a kernel
-        kname, _, iname = ip.name.partition(":")
-        ip_instances.setdefault(kname, []).append((iname or kname, ip))
-    names = [m.name for m in metas] + [n for n in ip_instances if n not in {m.name for m in metas}]
-    out = []
-    for name in dict.fromkeys(names):
-        m = next((m for m in metas if m.name == name), None) or xml_by_name.get(name)
-        args = m.args if m else ()
-        if m and not args and name in xml_by_name:
-            args = xml_by_name[name].args  # BUILD_METADATA without args: use the XML's
-        by_inst = dict(ip_instances.get(name, []))
-        inst_names = list(m.instances if m else ()) + [
-            n for n in by_inst if not m or n not in m.instances
-        ]
-        instances = []
-        for iname in dict.fromkeys(inst_names):
-            found = by_inst.get(iname)
-            memory: dict[int, tuple[str, ...]] = {}
-            if found is not None:
-                for c in conns:
-                    if c.ip_index == found.index:
-                        tag = mems[c.mem_index].tag
-                        if tag not in memory.get(c.arg_index, ()):
-                            memory[c.arg_index] = (*memory.get(c.arg_index, ()), tag)
-            instances.append(
-                KernelInstance(
-                    name=iname,
-                    base_address=found.base_address if found else None,
-                    control_protocol=found.control_protocol if found else None,
-                    interrupt=found.interrupt if found else False,
-                    memory=memory,
-                )
-            )
-        out.append(
-            Kernel(name=name, args=args, ports=m.ports if m else (), instances=tuple(instances))
-        )
-    return tuple(out)

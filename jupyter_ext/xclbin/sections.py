@@ -3,8 +3,9 @@
 Each decoder reads one section through a bounds-checked ``Reader`` and raises
 ``XclbinError`` on the first defect: a count that does not fit the section, an
 index that points nowhere, a name that is not UTF-8. Counts are checked against
-the section size *before* any loop, so a hostile count cannot make us allocate
-or iterate past what the file holds.
+the section size *and* against a limit no real design comes near (format.py)
+before any loop, so neither a hostile count nor a huge sparse section can make
+us allocate or iterate more than a few MB.
 """
 
 from __future__ import annotations
@@ -40,6 +41,30 @@ class Reader:
             raise self.fail(f"read of {n} bytes at offset {offset} runs past the end")
         return bytes(self.buf[offset : offset + n])
 
+    def find(self, needle: bytes, start: int, end: int) -> int:
+        """Offset of ``needle`` in ``[start, end)``, or -1; reads no more than that range."""
+        end = min(end, self.size)
+        if start >= end:
+            return -1
+        if isinstance(self.buf, memoryview):  # memoryview has no find(); search a copy
+            at = bytes(self.buf[start:end]).find(needle)
+            return at if at < 0 else start + at
+        return self.buf.find(needle, start, end)
+
+    def text(self, sec: Section, limit: int) -> bytes:
+        """A metadata section's bytes up to its first NUL (how XRT's tools read them).
+
+        Only the text is read: a section padded with gigabytes of zeros costs a
+        search for the first zero byte, not a copy of the padding.
+        """
+        stop = self.find(b"\0", sec.offset, sec.offset + min(sec.size, limit + 1))
+        length = (sec.size if sec.size <= limit else limit + 1) if stop < 0 else stop - sec.offset
+        if length > limit:
+            raise self.fail(
+                f"{sec.kind_name} section holds over {limit // (1024 * 1024)} MiB of text; refused"
+            )
+        return self.read(sec.offset, length)
+
 
 def cstr(reader: Reader, raw: bytes, what: str) -> str:
     """A NUL-terminated fixed-size field as text; non-UTF-8 is a defect, not a guess."""
@@ -50,11 +75,16 @@ def cstr(reader: Reader, raw: bytes, what: str) -> str:
         raise reader.fail(f"{what} is not valid UTF-8: {text[:32]!r}") from None
 
 
+def _name(sec: Section) -> str:
+    """The section's name as XRT's tools print it (GROUP_TOPOLOGY, not ASK_GROUP_TOPOLOGY)."""
+    return fmt.INFO_KIND_NAMES.get(sec.kind, sec.kind_name)
+
+
 def _entries(
-    reader: Reader, sec: Section, count_fmt: str, first: int, entry: struct.Struct
+    reader: Reader, sec: Section, count_fmt: str, first: int, entry: struct.Struct, limit: int
 ) -> tuple[int, Callable[[int], tuple]]:
-    """Validate a section's count against its size; return an entry accessor."""
-    label = f"{sec.kind_name} section"
+    """Validate a section's count against its size and ``limit``; return an entry accessor."""
+    label = f"{_name(sec)} section"
     count_st = struct.Struct("<" + count_fmt)
     if sec.size < count_st.size:
         raise reader.fail(f"{label} is {sec.size} bytes, too small to hold its entry count")
@@ -66,11 +96,13 @@ def _entries(
             f"{label} says {count} entries ({first + count * entry.size} bytes), "
             f"but the section is {sec.size} bytes"
         )
+    if count > limit:
+        raise reader.fail(f"{label} says {count} entries; more than {limit} is refused")
     return count, lambda i: reader.unpack(entry, sec.offset + first + i * entry.size)
 
 
 def ip_layout(reader: Reader, sec: Section) -> tuple[IpEntry, ...]:
-    count, entry = _entries(reader, sec, "i", fmt.IP_LAYOUT_FIRST, fmt.IP_DATA)
+    count, entry = _entries(reader, sec, "i", fmt.IP_LAYOUT_FIRST, fmt.IP_DATA, fmt.MAX_IPS)
     out = []
     for i in range(count):
         typ, props, base, raw_name = entry(i)
@@ -79,28 +111,30 @@ def ip_layout(reader: Reader, sec: Section) -> tuple[IpEntry, ...]:
         out.append(
             IpEntry(
                 index=i,
-                type=fmt.IP_TYPES.get(typ, f"IP_UNKNOWN_{typ}"),
+                type=fmt.IP_TYPES.get(typ) or fmt.unknown(typ),
                 name=cstr(reader, raw_name, f"IP_LAYOUT entry #{i} name"),
                 base_address=None if base == fmt.BASE_ADDRESS_NOT_USED else base,
                 interrupt=bool(props & fmt.IP_INTERRUPT_ENABLE) if is_kernel else False,
-                control_protocol=fmt.CONTROL_PROTOCOLS.get(proto, f"UNKNOWN_{proto}")
+                control_protocol=(fmt.CONTROL_PROTOCOLS.get(proto) or fmt.unknown(proto))
                 if is_kernel
                 else None,
+                type_code=typ,
             )
         )
     return tuple(out)
 
 
 def mem_topology(reader: Reader, sec: Section) -> tuple[MemBank, ...]:
-    count, entry = _entries(reader, sec, "i", fmt.MEM_TOPOLOGY_FIRST, fmt.MEM_DATA)
+    """MEM_TOPOLOGY, or GROUP_TOPOLOGY (same layout, plus bank groups at the end)."""
+    count, entry = _entries(reader, sec, "i", fmt.MEM_TOPOLOGY_FIRST, fmt.MEM_DATA, fmt.MAX_MEMS)
     out = []
     for i in range(count):
         typ, used, size_kb, base, raw_tag = entry(i)
         out.append(
             MemBank(
                 index=i,
-                tag=cstr(reader, raw_tag, f"MEM_TOPOLOGY entry #{i} tag"),
-                type=fmt.MEM_TYPES.get(typ, f"MEM_UNKNOWN_{typ}"),
+                tag=cstr(reader, raw_tag, f"{_name(sec)} entry #{i} tag"),
+                type=fmt.MEM_TYPES.get(typ) or fmt.unknown(typ),
                 used=bool(used),
                 base_address=base,
                 size_kb=size_kb,
@@ -109,29 +143,35 @@ def mem_topology(reader: Reader, sec: Section) -> tuple[MemBank, ...]:
     return tuple(out)
 
 
-def connectivity(reader: Reader, sec: Section, n_ips: int, n_mems: int) -> tuple[Connection, ...]:
-    count, entry = _entries(reader, sec, "i", fmt.CONNECTIVITY_FIRST, fmt.CONNECTION)
+def connectivity(
+    reader: Reader, sec: Section, n_ips: int, n_mems: int, mems_name: str = "MEM_TOPOLOGY"
+) -> tuple[Connection, ...]:
+    """CONNECTIVITY (into MEM_TOPOLOGY) or GROUP_CONNECTIVITY (into GROUP_TOPOLOGY)."""
+    count, entry = _entries(
+        reader, sec, "i", fmt.CONNECTIVITY_FIRST, fmt.CONNECTION, fmt.MAX_CONNECTIONS
+    )
+    name = _name(sec)
     out = []
     for i in range(count):
         arg, ip, mem = entry(i)
         if arg < 0:
-            raise reader.fail(f"CONNECTIVITY entry #{i} has a negative argument index ({arg})")
+            raise reader.fail(f"{name} entry #{i} has a negative argument index ({arg})")
         if not 0 <= ip < n_ips:
             raise reader.fail(
-                f"CONNECTIVITY entry #{i} points at IP_LAYOUT entry {ip}, "
+                f"{name} entry #{i} points at IP_LAYOUT entry {ip}, "
                 f"but IP_LAYOUT has {n_ips} entries"
             )
         if not 0 <= mem < n_mems:
             raise reader.fail(
-                f"CONNECTIVITY entry #{i} points at MEM_TOPOLOGY entry {mem}, "
-                f"but MEM_TOPOLOGY has {n_mems} entries"
+                f"{name} entry #{i} points at {mems_name} entry {mem}, "
+                f"but {mems_name} has {n_mems} entries"
             )
         out.append(Connection(arg_index=arg, ip_index=ip, mem_index=mem))
     return tuple(out)
 
 
 def clock_freq_topology(reader: Reader, sec: Section) -> tuple[Clock, ...]:
-    count, entry = _entries(reader, sec, "h", fmt.CLOCK_FIRST, fmt.CLOCK_FREQ)
+    count, entry = _entries(reader, sec, "h", fmt.CLOCK_FIRST, fmt.CLOCK_FREQ, fmt.MAX_CLOCKS)
     out = []
     for i in range(count):
         mhz, typ, raw_name = entry(i)
@@ -139,7 +179,7 @@ def clock_freq_topology(reader: Reader, sec: Section) -> tuple[Clock, ...]:
             Clock(
                 index=i,
                 name=cstr(reader, raw_name, f"CLOCK_FREQ_TOPOLOGY entry #{i} name"),
-                type=fmt.CLOCK_TYPES.get(typ, f"UNKNOWN_{typ}"),
+                type=fmt.CLOCK_TYPES.get(typ) or fmt.unknown_clock(typ),
                 freq_mhz=mhz,
             )
         )
@@ -147,7 +187,9 @@ def clock_freq_topology(reader: Reader, sec: Section) -> tuple[Clock, ...]:
 
 
 def debug_ip_layout(reader: Reader, sec: Section) -> tuple[DebugIp, ...]:
-    count, entry = _entries(reader, sec, "H", fmt.DEBUG_IP_FIRST, fmt.DEBUG_IP_DATA)
+    count, entry = _entries(
+        reader, sec, "H", fmt.DEBUG_IP_FIRST, fmt.DEBUG_IP_DATA, fmt.MAX_DEBUG_IPS
+    )
     out = []
     for i in range(count):
         typ, idx_lo, _props, major, minor, idx_hi, base, raw_name = entry(i)
@@ -177,3 +219,39 @@ def bitstream_content(reader: Reader, sec: Section) -> str:
     if head[:4] == fmt.ELF_MAGIC:
         return "SW Emulation Binary"
     return "Binary Image"
+
+
+def index_name(reader: Reader, kind: int, offset: int, size: int) -> str:
+    """The name a SOFT_KERNEL, AIE_PARTITION, ... section gives itself ("" for other kinds).
+
+    The header holds the offset of a NUL-terminated string inside the section;
+    an offset outside the section or a string without its NUL is a defect, as
+    it is for xclbinutil.
+    """
+    kind_name = fmt.INFO_KIND_NAMES.get(kind) or fmt.SECTION_KINDS.get(kind, str(kind))
+    if kind == fmt.ASK_FLASH:
+        if size < fmt.FLASH_HEADER_SIZE:
+            raise reader.fail(f"{kind_name} section is {size} bytes, smaller than its header")
+        (flash_type,) = reader.unpack(_U16, offset)
+        return fmt.FLASH_TYPES.get(flash_type, "UNKNOWN")
+    if kind not in fmt.INDEX_NAME_FIELD:
+        return ""
+    field_at, header_size = fmt.INDEX_NAME_FIELD[kind]
+    if size < header_size:
+        raise reader.fail(
+            f"{kind_name} section is {size} bytes, smaller than its {header_size}-byte header"
+        )
+    (at,) = reader.unpack(_U32, offset + field_at)
+    if at >= size:
+        raise reader.fail(f"{kind_name} name offset {at} is outside the {size}-byte section")
+    end = reader.find(b"\0", offset + at, min(offset + size, offset + at + _MAX_NAME))
+    if end < 0:
+        raise reader.fail(
+            f"{kind_name} name at offset {at} has no terminating NUL within {_MAX_NAME} bytes"
+        )
+    return cstr(reader, reader.read(offset + at, end - offset - at), f"{kind_name} name")
+
+
+_MAX_NAME = 4096  # a section's own name is an identifier, never kilobytes long
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")

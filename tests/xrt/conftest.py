@@ -28,3 +28,12 @@ def xclbinutil() -> str:
     path = shutil.which("xclbinutil")
     assert path, "xclbinutil is not in the XRT root"
     return path
+
+
+@pytest.fixture(scope="session")
+def xclbin_corpus(xclbinutil, tmp_path_factory):
+    """{case name: path} of the xclbins xclbinutil writes from tests/xrt/xclbin_corpus.py."""
+    from .xclbin_corpus import all_cases, build
+
+    root = tmp_path_factory.mktemp("xclbin-corpus")
+    return {case.name: build(case, xclbinutil, root) for case in all_cases()}

@@ -73,9 +73,30 @@ def test_info_json_and_the_real_fixture(vck190_path):
     assert d["xclbin"]["version"] == "2.16.0" and d["xclbin"]["sections"] == ["DEBUG_IP_LAYOUT"]
     assert d["platform"]["vbnv"] == "xilinx.com_xd_xilinx_vck190_base_202410_1_202410_1"
     assert len(d["debug_ips"]) == 27 and d["kernels"] == []
+    assert d["xrt"] == {
+        "uuid": "6c41dbdb-206e-a151-629a-9ed6a37c9061",
+        "xsa_name": "xilinx.com_xd_xilinx_vck190_base_202410_1_202410_1",
+        "kernels": [],
+        "mems": [],
+        "refusal": None,
+    }
     text = run("xclbin-info", str(vck190_path)).stdout
     assert "The BUILD_METADATA section is not present. Reports will be limited." in text
     assert "   No memory configuration data available.\n" in text
+
+
+def test_info_on_a_crafted_sparse_file_is_one_line_exit_2(tmp_path):
+    from jupyter_ext.xclbin import format as fmt
+    from tests.support.xclbin_samples import sparse_xclbin
+
+    p = sparse_xclbin(tmp_path / "big.xclbin", 1 << 30, [(fmt.MEM_TOPOLOGY, 4096, (1 << 30) - 4096)],
+                      {4096: (10**7).to_bytes(4, "little")})  # fmt: skip
+    r = run("xclbin-info", str(p))
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    assert r.stderr == (
+        f"jupyter-fpga xclbin-info: error: {p}: MEM_TOPOLOGY section says 10000000 entries; "
+        "more than 4096 is refused\n"
+    )
 
 
 def test_info_bad_file_is_one_line_exit_2(tmp_path):

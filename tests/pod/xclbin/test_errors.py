@@ -84,13 +84,20 @@ def test_section_defects(good):
 @pytest.mark.parametrize(
     "kw, phrase",
     [
-        (dict(build_metadata={"build_metadata": {"xclbin": {"user_regions": 7}}}), "user_regions should be a list"),
+        (dict(extra_sections=[(fmt.SYSTEM_METADATA, "sys", b'"text"')]), "SYSTEM_METADATA should hold a JSON object, found a single value"),
+        (dict(extra_sections=[(fmt.BUILD_METADATA, "bm", b'{"a": NaN}')]), "BUILD_METADATA is not valid JSON (NaN is not JSON)"),
         (dict(embedded_metadata="<project><kernel name='k'"), "EMBEDDED_METADATA is not valid XML"),
         (dict(embedded_metadata='<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'), "contains a DTD"),
         (dict(extra_sections=[(fmt.BUILD_METADATA, "bm", b"{not json")]), "BUILD_METADATA is not valid JSON"),
         (dict(extra_sections=[(fmt.BUILD_METADATA, "bm", b'{"a": "\xff"}')]), "BUILD_METADATA is not valid UTF-8"),
         (dict(extra_sections=[(fmt.BUILD_METADATA, "bm", b"[" * 100000)]), "BUILD_METADATA is not valid JSON"),
         (dict(extra_sections=[(fmt.KEYVALUE_METADATA, "kv", b"[1, 2]")]), "should hold a JSON object"),
+        (dict(extra_sections=[(fmt.BUILD_METADATA, "bm", b'{"a": ' * 300 + b"1" + b"}" * 300)]), "BUILD_METADATA nests deeper than 256 levels"),
+        (dict(embedded_metadata='<?xml version="1.0" encoding="bogus"?><project/>'), "EMBEDDED_METADATA is not valid XML (unknown encoding"),
+        (dict(extra_sections=[(fmt.PARTITION_METADATA, "pm", b"\xd0\x0d\xfe\xed" + bytes(60))]), "PARTITION_METADATA device tree says 0 bytes, the section is 64"),
+        (dict(extra_sections=[(fmt.SOFT_KERNEL, "sk", bytes(40))]), "SOFT_KERNEL section is 40 bytes, smaller than its 80-byte header"),
+        (dict(extra_sections=[(fmt.SOFT_KERNEL, "sk", b"\xff" * 80)]), "SOFT_KERNEL name offset 4294967295 is outside the 80-byte section"),
+        (dict(extra_sections=[(fmt.AIE_PARTITION, "aie", bytes(4) + b"\xb8" + bytes(179) + b"x" * 8)]), "AIE_PARTITION name at offset 184 has no terminating NUL"),
     ],
 )  # fmt: skip
 def test_metadata_defects(kw, phrase):
@@ -99,6 +106,19 @@ def test_metadata_defects(kw, phrase):
     with pytest.raises(XclbinError) as e:
         parse_bytes(build_xclbin(**base))
     assert phrase in str(e.value)
+
+
+def test_metadata_of_the_wrong_shape_reads_as_xclbinutil_reads_it():
+    """A text where a list belongs is a list with no entries (a property tree), not an error."""
+    x = parse_bytes(
+        build_xclbin(
+            platform="p",
+            embedded_metadata=False,
+            build_metadata={"build_metadata": {"xclbin": {"user_regions": 7}}},
+        )
+    )
+    assert x.kernels == () and x.build_tree is not None
+    assert x.build_tree.get("xclbin.user_regions") == "7"
 
 
 def test_not_a_file(tmp_path):
@@ -179,3 +199,37 @@ def test_fuzz_ten_thousand_mutants_only_xclbin_errors(good):
     assert parsed + failed == 10_000
     assert failed > 1000 and parsed > 100  # both paths were exercised
     assert time.perf_counter() - t0 < 30
+
+
+def test_fuzz_a_rich_file_parses_and_reports_or_fails_cleanly():
+    """Mutants of a file with every decoded section: the report never crashes either."""
+    import json as _json
+
+    from jupyter_ext.xclbin.info import info_dict, info_text
+    from tests.support.xclbin_samples import partition_metadata, user_signature
+
+    soft = struct.pack("<7I", 80, 0, 0, 80, 80, 80, 1).ljust(80, b"\0") + b"sk\0"
+    system = _json.dumps({"system_diagram_metadata": {"xsa": {"clocks": [
+        {"orig_name": "c", "type": "SCALABLE", "spec_frequency": 100}]}}}).encode()  # fmt: skip
+    rich = full_xclbin(
+        group_topology=["HBM[0]", "HBM[1]"],
+        group_connectivity=[(0, 0, 1)],
+        extra_sections=[
+            (fmt.SOFT_KERNEL, "sk", soft),
+            (fmt.SYSTEM_METADATA, "sys", system),
+            (fmt.PARTITION_METADATA, "pm", partition_metadata(["abc"])),
+        ],
+    ) + user_signature("sig")
+    rng = random.Random(7)
+    parsed = failed = 0
+    for data, _ in zip(_mutations(rich, rng), range(3000), strict=False):
+        try:
+            x = parse_bytes(data, source="mutant")
+        except XclbinError as e:
+            assert str(e).startswith("mutant: ") and e.defect
+            failed += 1
+            continue
+        parsed += 1
+        info_text(x)
+        _json.dumps(info_dict(x))
+    assert failed > 300 and parsed > 100  # both paths were exercised
