@@ -1,64 +1,97 @@
 """Independent CPU references: what each library function is checked and timed against.
 
-Each is written from the textbook / the library a user would call anyway --
-scipy.stats for Black-Scholes, OpenCV for vision (the Vitis testbenches' own
-reference calls), the standard library for gzip/zlib, numpy for GEMM -- and
-shares no code with the CPU models in the sibling modules.
+Each is written from the textbook / the fastest library a user would call
+anyway for the same math -- ``scipy.special.ndtr`` for Black-Scholes (a numpy
+erfc without scipy), OpenCV for vision (the Vitis testbenches' own reference
+calls), zlib for gzip/zlib, numpy's matmul for GEMM -- and shares no code with
+the CPU models in the sibling modules. ``%fpga bench`` times against these, so
+"fastest" matters: a slow reference would flatter whatever it is compared with.
 """
 
 from __future__ import annotations
 
-import gzip
 import math
 import zlib
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
+# Numerical Recipes' erfcc: fractional error below 1.2e-7 everywhere. Only for pods without
+# scipy; a different approximation from the kernel's Abramowitz & Stegun 7.1.26.
+_ERFC = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807,
+         -1.13520398, 1.48851587, -0.82215223, 0.17087277)  # fmt: skip
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
-def _norm_cdf_pdf() -> tuple[Any, Any, str]:
+
+def _ndtr_numpy(x: np.ndarray) -> np.ndarray:
+    """The standard normal CDF from a numpy erfc (scipy.special.ndtr's job, without scipy)."""
+    z = np.abs(x) / _SQRT2
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = np.full_like(t, _ERFC[-1])
+    for c in _ERFC[-2::-1]:  # Horner, 9 coefficients
+        poly = poly * t + c
+    erfc = t * np.exp(-z * z + poly)
+    half = 0.5 * erfc  # N(-|x|)
+    return np.where(x < 0, half, 1.0 - half)
+
+
+def _pdf(x: np.ndarray) -> np.ndarray:
+    return _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+
+
+Ufunc = Callable[[np.ndarray], np.ndarray]
+
+
+def _norm_cdf_pdf() -> tuple[Ufunc, Ufunc, str]:
+    """The fastest accurate normal CDF here: scipy.special.ndtr, else a numpy erfc."""
     try:
-        from scipy.stats import norm
-    except ImportError:  # the pod image may lack scipy: fall back to math.erf
-        erf = np.vectorize(math.erf, otypes=[np.float64])
+        from scipy.special import ndtr
+    except ImportError:  # the pod image may lack scipy
+        return _ndtr_numpy, _pdf, "Black-Scholes closed form (numpy erfc; scipy not installed)"
+    return ndtr, _pdf, "Black-Scholes closed form (scipy.special.ndtr)"
 
-        def cdf(x: np.ndarray) -> np.ndarray:
-            return 0.5 * (1.0 + erf(x / math.sqrt(2.0)))
 
-        def pdf(x: np.ndarray) -> np.ndarray:
-            return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-
-        return cdf, pdf, "closed form with math.erf (scipy not installed)"
-    return norm.cdf, norm.pdf, "closed form with scipy.stats.norm"
+def black_scholes_reference_name() -> str:
+    """What :func:`black_scholes_reference` computes with here (scipy or the numpy fallback)."""
+    return _norm_cdf_pdf()[2]
 
 
 def black_scholes_reference(spot, strike, volatility, rate, time, option: str = "call") -> dict:
-    """Textbook Black-Scholes price and greeks in double precision."""
+    """Textbook Black-Scholes price and greeks in double precision, each term computed once.
+
+    The normal CDF is ``scipy.special.ndtr`` (2.4x faster than ``scipy.stats.norm.cdf``
+    for the same values), and a put's tails use ``N(-d)`` directly, not ``1 - N(d)``.
+    """
     cdf, pdf, _ = _norm_cdf_pdf()
     S, K, V, R, T = (
         np.asarray(a, dtype=np.float64) for a in (spot, strike, volatility, rate, time)
     )
-    d1 = (np.log(S / K) + (R + V**2 / 2) * T) / (V * np.sqrt(T))
-    d2 = d1 - V * np.sqrt(T)
-    disc = np.exp(-R * T)
-    common_theta = -S * pdf(d1) * V / (2 * np.sqrt(T))
+    sqrt_t = np.sqrt(T)
+    v_sqrt_t = V * sqrt_t
+    d1 = (np.log(S / K) + (R + 0.5 * V * V) * T) / v_sqrt_t
+    d2 = d1 - v_sqrt_t
+    k_disc = K * np.exp(-R * T)
+    pdf_d1 = pdf(d1)
+    s_pdf = S * pdf_d1
+    decay = -s_pdf * V / (2.0 * sqrt_t)
     if option == "call":
-        price = S * cdf(d1) - K * disc * cdf(d2)
-        delta = cdf(d1)
-        theta = common_theta - R * K * disc * cdf(d2)
-        rho = K * T * disc * cdf(d2)
+        n1, n2 = cdf(d1), cdf(d2)
+        price = S * n1 - k_disc * n2
+        delta = n1
+        theta = decay - R * k_disc * n2
+        rho = T * k_disc * n2
     else:
-        price = K * disc * cdf(-d2) - S * cdf(-d1)
-        delta = cdf(d1) - 1
-        theta = common_theta + R * K * disc * cdf(-d2)
-        rho = -K * T * disc * cdf(-d2)
-    gamma = pdf(d1) / (S * V * np.sqrt(T))
-    vega = S * pdf(d1) * np.sqrt(T)
+        m1, m2 = cdf(-d1), cdf(-d2)
+        price = k_disc * m2 - S * m1
+        delta = -m1
+        theta = decay + R * k_disc * m2
+        rho = -T * k_disc * m2
     return {
         "price": price,
         "delta": delta,
-        "gamma": gamma,
-        "vega": vega,
+        "gamma": pdf_d1 / (S * v_sqrt_t),
+        "vega": s_pdf * sqrt_t,
         "theta": theta,
         "rho": rho,
     }
@@ -173,7 +206,9 @@ def stereo_bm_reference(left, right, pre_filter_cap=31, uniqueness_ratio=15, tex
 
 
 def gzip_reference(data) -> bytes:
-    return gzip.compress(memoryview(data), compresslevel=1)
+    """zlib's deflate at level 1 with the gzip wrapper (CRC-32 included), in one C call."""
+    comp = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: the gzip wrapper (any Python)
+    return comp.compress(memoryview(data)) + comp.flush()
 
 
 def zlib_reference(data) -> bytes:

@@ -2,7 +2,9 @@
 
 Each :class:`FunctionSpec` ties a library function to its kernel, a
 benchmark input generator, its independent CPU reference (see
-:mod:`.references`) and the comparison that decides whether the two agree.
+:mod:`.references`: the fastest CPU library doing the same math, since
+``%fpga bench`` times against it) and the comparison that decides whether
+the two agree.
 """
 
 from __future__ import annotations
@@ -250,7 +252,7 @@ _register(FunctionSpec(
     "finance.black_scholes", finance.BS_KERNEL,
     "Closed-form Black-Scholes price and greeks over arrays of European options",
     finance.black_scholes, bs_inputs, references.black_scholes_reference,
-    "Black-Scholes closed form (scipy.stats.norm)", compare_black_scholes, 100_000, "options",
+    references.black_scholes_reference_name(), compare_black_scholes, 100_000, "options",
     {"spot": 0, "volatility": 1, "rate": 2, "time": 3, "strike": 4},
 ))  # fmt: skip
 _register(FunctionSpec(
@@ -292,7 +294,7 @@ _register(FunctionSpec(
 _register(FunctionSpec(
     "compression.gzip", compression.KERNEL, "gzip stream of a byte buffer (readable by gzip -d)",
     compression.gzip_compress, lambda size: {"data": text_bytes(size)},
-    references.gzip_reference, "gzip.compress(level 1)", compare_stream(__import__("gzip").decompress),
+    references.gzip_reference, "zlib level 1 (gzip wrapper)", compare_stream(__import__("gzip").decompress),
     1 << 20, "bytes", {"data": 0},
 ))  # fmt: skip
 _register(FunctionSpec(

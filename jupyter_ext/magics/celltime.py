@@ -6,16 +6,28 @@ so for the cell's duration that runtime is wrapped in a
 its backend and its own timings. ``--compare`` runs the cell again with the
 runtime replaced by the CPU model (the emulation backend), which is what
 "the same cell without the FPGA" means in this runtime.
+
+``--compare`` is held to the rules of ``%fpga bench``: after the first run
+(the one whose output is shown, and the warm-up), the cell as run and the
+cell on the CPU model **alternate** (up to :data:`COMPARE_ROUNDS` runs each,
+fewer when a cell is slow), each side is shown as a median and spread,
+and a difference counts as noise only when the spreads overlap. A speedup is shown only when the cell's library calls ran
+on the FPGA; when they were emulated the view shows the two CPU times and a
+*predicted* board time for the cell instead.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+from ..library.bench import Spread, compare_spreads
+from ..library.board_models import board_for
+from ..library.predict import Prediction, predict_all
 from ..runtime import EmulationBackend, get_runtime, set_runtime
 from ..runtime.base import Backend, KernelCall, Result, Where
 from ..widgets import (
@@ -35,6 +47,8 @@ from ..widgets import (
 )
 
 FORCED_CPU_REASON = "forced to the CPU model by %%fpga --compare"
+COMPARE_ROUNDS = 3  # runs of each side: the fewest that give the noise rule a spread
+COMPARE_BUDGET_S = 60.0  # stop adding rounds once --compare has spent this long
 
 
 class RecordingBackend(Backend):
@@ -164,12 +178,122 @@ def cpu_backend() -> Backend:
     return EmulationBackend(FORCED_CPU_REASON)
 
 
+@dataclass
+class CompareRuns:
+    """What ``--compare`` measured: both sides' wall times, in the order they ran."""
+
+    first: Spread  # the cell as run (after the first run, whose output was shown)
+    cpu: Spread  # the cell on the CPU model
+    order: tuple[str, ...]
+    cpu_timing: CellTiming  # the last CPU-model run, for the table
+    on_hardware: bool  # every library call of the runs as run came from the FPGA
+    any_calls: bool
+    all_emulated: bool  # every library call of the first run was emulated
+    prediction: Prediction | None = None  # the first run's library calls, on ``board``
+    missing: tuple[str, ...] = ()  # functions with no kernel model
+    host_outside: float = 0.0  # median time outside library calls of the timed runs as run
+    board: str = ""
+
+    @property
+    def predicted_cell(self) -> float | None:
+        return None if self.prediction is None else self.prediction.total_s + self.host_outside
+
+
+AS_RUN, ON_CPU = "as run", "CPU model"
+
+
+def compare_runs(run: Callable[[], Any], first: CellTiming, first_results: list[Result],
+                 check: Callable[[Any, str], None], *, rounds: int = COMPARE_ROUNDS,
+                 budget_s: float = COMPARE_BUDGET_S) -> CompareRuns:  # fmt: skip
+    """After the first (shown, cold) run: the cell as run and on the CPU model, alternating.
+
+    The first run loads xclbins, imports and fills caches, so it is the
+    as-run side's warm-up and is not timed against anything. Then: as run,
+    CPU model, as run, CPU model, ... ending on the CPU model, ``rounds``
+    times (fewer once ``budget_s`` is spent, never fewer than one).
+    ``check(outcome, what)`` stops everything on a failing run.
+    """
+    walls: list[float] = []
+    cpu_walls: list[float] = []
+    outside: list[float] = []
+    order: list[str] = []
+    as_run_results = list(first_results)
+    start = perf_counter()
+    while True:
+        outcome, wall, calls = time_cell(run)
+        check(outcome, "the cell")
+        walls.append(wall)
+        outside.append(max(wall - sum(r.timings.total for r in calls), 0.0))
+        order.append(AS_RUN)
+        as_run_results += calls
+        outcome, wall, calls = time_cell(run, cpu_backend())
+        check(outcome, "the --compare run on the CPU model")
+        cpu_walls.append(wall)
+        order.append(ON_CPU)
+        cpu_timing = CellTiming.from_results("CPU model (emulated)", wall, calls)
+        if len(cpu_walls) >= rounds or perf_counter() - start > budget_s:
+            break
+    choice = board_for(get_runtime())
+    prediction, missing = predict_all(first_results, choice.board)
+    return CompareRuns(
+        first=Spread.of(walls),
+        cpu=Spread.of(cpu_walls),
+        order=tuple(order),
+        cpu_timing=cpu_timing,
+        on_hardware=bool(as_run_results) and not any(r.emulated for r in as_run_results),
+        any_calls=bool(first_results),
+        all_emulated=bool(first_results) and all(r.emulated for r in first_results),
+        prediction=prediction,
+        missing=tuple(missing),
+        host_outside=statistics.median(outside),
+        board=choice.label(),
+    )
+
+
+def compare_lines(c: CompareRuns) -> list[str]:
+    """The --compare verdict: a speedup only from the FPGA, and noise only when spreads overlap."""
+    runs = f"{c.first.runs} run(s) each" if c.first.runs == c.cpu.runs else "runs"
+    out = [f"--compare: the cell again on the CPU model (emulated; its output hidden), "
+           f"alternating with the cell as run, {runs}: as run "
+           f"{c.first.describe(fmt_seconds)}, on the CPU model {c.cpu.describe(fmt_seconds)}."]  # fmt: skip
+    d = compare_spreads(c.first, c.cpu)
+    if c.on_hardware:
+        if d.measurable:
+            out.append(f"Speedup {1 / d.ratio:.2f}x over the CPU model: "
+                       f"{d.verdict('the FPGA cell', 'the CPU model cell')}.")  # fmt: skip
+        else:
+            out.append(f"No speedup claimed: {d.verdict('the FPGA cell', 'the CPU model cell')}.")
+        return out
+    if not c.any_calls:
+        out.append(f"No library call ran, so there is no FPGA time to compare: "
+                   f"{d.verdict('the first runs', 'the second runs')}.")  # fmt: skip
+        return out
+    if c.all_emulated:
+        out.append("Both runs were emulated on the CPU: no FPGA ran, so no speedup is shown; "
+                   f"{d.verdict('this cell', 'the CPU model run')}.")  # fmt: skip
+    else:
+        out.append("Some library calls were emulated: no speedup is shown; "
+                   f"{d.verdict('this cell', 'the CPU model run')}.")  # fmt: skip
+    if c.prediction is not None and c.predicted_cell is not None:
+        p = c.prediction
+        line = (f"Predicted on {c.board}: {fmt_seconds(c.predicted_cell)} for this cell -- "
+                f"its library calls' predicted board time {fmt_seconds(p.total_s)} (host->device "
+                f"{fmt_seconds(p.h2d_s)}, kernel {fmt_seconds(p.kernel_s)}, device->host "
+                f"{fmt_seconds(p.d2h_s)}) plus {fmt_seconds(c.host_outside)} measured outside "
+                "them; predicted, not measured.")  # fmt: skip
+        if c.missing:
+            line += f" No kernel model for: {', '.join(c.missing)}."
+        out.append(line)
+    return out
+
+
 class CellView(View):
     HEADERS = ("function", "ran", "calls", "total", "host->device", "kernel", "device->host")
 
-    def __init__(self, first: CellTiming, second: CellTiming | None = None) -> None:
+    def __init__(self, first: CellTiming, compare: CompareRuns | None = None) -> None:
         self.first = first
-        self.second = second
+        self.compare = compare
+        self.second = compare.cpu_timing if compare is not None else None
 
     @property
     def emulated(self) -> bool:
@@ -180,10 +304,15 @@ class CellView(View):
                  fmt_seconds(g.kernel), fmt_seconds(g.d2h)) for g in t.groups]  # fmt: skip
 
     def _bars(self) -> list[Bar]:
-        bars = [Bar(self.first.label, self.first.wall,
-                    AMBER if self.first.emulated else GREEN, self.first.phases())]  # fmt: skip
-        if self.second is not None:
-            bars.append(Bar(self.second.label, self.second.wall, GREY, self.second.phases()))
+        f, c = self.first, self.compare
+        color = AMBER if f.emulated else GREEN
+        if c is None:
+            return [Bar(f.label, f.wall, color, f.phases())]
+        bars = [Bar(f"{f.label}, median of {c.first.runs}", c.first.median, color),
+                Bar(f"CPU model (emulated), median of {c.cpu.runs}", c.cpu.median, GREY)]  # fmt: skip
+        if not c.on_hardware and c.prediction is not None and c.predicted_cell is not None:
+            segs = (*c.prediction.phases(), ("host (outside calls)", c.host_outside))
+            bars.append(Bar("board (predicted)", c.predicted_cell, BLUE, segs))
         return bars
 
     def lines(self) -> list[str]:
@@ -196,14 +325,8 @@ class CellView(View):
         if f.emulated:
             out.append("EMULATED: these calls ran on the CPU model, not an FPGA; kernel time is "
                        "the model's time and there are no transfers to time.")  # fmt: skip
-        if self.second is not None:
-            s = self.second
-            ratio = s.wall / f.wall if f.wall > 0 else float("inf")
-            out.append(f"--compare: the cell again on the CPU model (emulated; its output hidden)"
-                       f" took {fmt_seconds(s.wall)}: {ratio:.2f}x the first run.")  # fmt: skip
-            if f.emulated:
-                out.append("Both runs were emulated on the CPU: the difference is run-to-run "
-                           "noise, not an FPGA speedup.")  # fmt: skip
+        if self.compare is not None:
+            out += compare_lines(self.compare)
         return out
 
     def text(self) -> str:

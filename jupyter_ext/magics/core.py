@@ -119,7 +119,7 @@ class FPGAMagics(Magics):
 
     def _cell(self, line: str, cell: str) -> None:
         from ..widgets import show
-        from .celltime import CellTiming, CellView, cpu_backend, time_cell
+        from .celltime import CellTiming, CellView, compare_runs, time_cell
 
         args = parsers.parse(parsers.cell_args, line)
 
@@ -130,13 +130,11 @@ class FPGAMagics(Magics):
         _raise_if_failed(result)
         first = CellTiming.from_results("this cell", wall, calls)
         first.label = "this cell (emulated)" if first.emulated else "this cell (FPGA)"
-        second = None
-        if args.compare:
-            with capture_output():  # the same output again would only repeat the first run's
-                result, wall, calls = time_cell(run, cpu_backend())
-            _raise_if_failed(result, "the --compare run on the CPU model")
-            second = CellTiming.from_results("CPU model (emulated)", wall, calls)
-        show(CellView(first, second))
+        compared = None
+        if args.compare:  # alternating runs on the CPU model and as run; their output hidden
+            with capture_output():
+                compared = compare_runs(run, first, calls, _raise_if_failed)
+        show(CellView(first, compared))
 
 
 def _raise_if_failed(result: Any, what: str = "the cell") -> None:
