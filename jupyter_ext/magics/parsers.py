@@ -90,7 +90,7 @@ def load_args() -> None:
 )
 def bench_args() -> None:
     """Run FUNCTION on the accelerator (or its emulation) and on its CPU reference,
-    check that the results agree, and chart both times and the speedup."""  # fmt: skip
+    check that the results agree, and chart both times (a speedup only on hardware)."""  # fmt: skip
 
 
 @magic_arguments(name="%fpga")
