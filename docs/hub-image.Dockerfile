@@ -11,10 +11,18 @@ FROM quay.io/jupyterhub/k8s-hub:${K8S_HUB_VERSION}
 
 # The image runs as the unprivileged user 1000; its Python is system-wide.
 USER root
-# The [hub] extra is JupyterHub, kubespawner and kubernetes_asyncio, all of which
-# the hub image already has: pip keeps them and adds only jupyterhub-fpga.
-RUN pip install --no-cache-dir "jupyterhub-fpga[hub]"
+# The [hub] extra asks for jupyterhub>=5.3, jupyterhub-kubespawner>=7.0,<8 and
+# kubernetes_asyncio>=26. The 4.2.0 hub image pins jupyterhub 5.3.0, kubespawner
+# 7.0.0 and kubernetes_asyncio 32.3.0, which satisfy them. The image's own pins
+# are passed as constraints, so pip adds jupyterhub-fpga and replaces none of
+# them; if a future release ever needed a newer one, the build fails here
+# instead of quietly changing the hub the chart was tested with.
+RUN pip list --format=freeze > /tmp/k8s-hub-pins.txt \
+ && pip install --no-cache-dir --constraint /tmp/k8s-hub-pins.txt "jupyterhub-fpga[hub]" \
+ && rm /tmp/k8s-hub-pins.txt
 # Until jupyterhub-fpga is on your package index, install a wheel instead:
 #   COPY jupyterhub_fpga-0.1.0-py3-none-any.whl /tmp/
-#   RUN pip install --no-cache-dir "/tmp/jupyterhub_fpga-0.1.0-py3-none-any.whl[hub]"
+#   RUN pip list --format=freeze > /tmp/k8s-hub-pins.txt \
+#    && pip install --no-cache-dir --constraint /tmp/k8s-hub-pins.txt \
+#       "/tmp/jupyterhub_fpga-0.1.0-py3-none-any.whl[hub]"
 USER 1000

@@ -36,17 +36,18 @@ class BinderRule:
     overrides: tuple[tuple[str, Any], ...]
 
 
-def _overrides(option: str, entry: str, raw: Mapping[str, Any], catalog: Catalog) -> dict:
+def _overrides(option: str, entry: str, raw: Mapping[str, Any], catalog: Catalog | None) -> dict:
+    """`catalog` None checks a rule's shape only (a trait's own validation, before the catalog)."""
     keys = set(raw) - {"pattern"}
     if "board" in keys and "accelerator" not in keys:
-        if catalog.board(raw["board"]) is None:
+        if catalog is not None and catalog.board(raw["board"]) is None:
             allowed = ", ".join(b.slug for b in catalog.boards)
             raise CatalogError(option, entry, f"board={raw['board']!r}; boards: {allowed}")
         unknown = keys - {"board", "count"}
         count = raw.get("count", 1)
         result = {"fpga_board": raw["board"], "fpga_count": count, "fpga_accelerator": ""}
     elif "accelerator" in keys and "board" not in keys:
-        if catalog.accelerator(raw["accelerator"]) is None:
+        if catalog is not None and catalog.accelerator(raw["accelerator"]) is None:
             allowed = ", ".join(a.name for a in catalog.accelerators)
             raise CatalogError(
                 option, entry, f"accelerator={raw['accelerator']!r}; accelerators: {allowed}"
@@ -70,9 +71,12 @@ def _overrides(option: str, entry: str, raw: Mapping[str, Any], catalog: Catalog
 
 
 def parse_binder_rules(
-    rules: Sequence[Any], default: Mapping[str, Any], catalog: Catalog
+    rules: Sequence[Any], default: Mapping[str, Any], catalog: Catalog | None
 ) -> tuple[tuple[BinderRule, ...], dict[str, Any]]:
-    """Validate `FPGASpawner.binder_rules` and `binder_default` against the catalog."""
+    """Validate `FPGASpawner.binder_rules` and `binder_default` against the catalog.
+
+    With `catalog` None, only what a rule says on its own is checked.
+    """
     parsed = []
     for i, raw in enumerate(rules):
         option, entry = "FPGASpawner.binder_rules", f"#{i}"

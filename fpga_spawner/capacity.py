@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .catalog import Catalog, NodeGroup
+from .quantity import QuantityError, whole_count
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,14 @@ class BoardCapacity:
 
 
 def _quantity(value: object) -> int:
-    """Extended resources are whole numbers; anything else counts as zero."""
+    """A board count from any quantity the API server writes ("1k", "2Ki", "1e3").
+
+    The watch reports quantities it cannot read before they get here; what
+    still is not a quantity counts as zero, so the ledger itself never fails.
+    """
     try:
-        return int(str(value))
-    except ValueError:
+        return whole_count(value)
+    except QuantityError:
         return 0
 
 

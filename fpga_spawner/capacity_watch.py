@@ -16,32 +16,91 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .capacity import CapacityLedger
+from .quantity import QuantityError, whole_count
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
+EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
 
 
-def node_facts(node: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, str], bool]:
-    meta, spec, status = node.get("metadata", {}), node.get("spec", {}), node.get("status", {})
-    return (
-        meta.get("name", ""),
-        status.get("allocatable") or status.get("capacity") or {},
-        meta.get("labels") or {},
-        not spec.get("unschedulable", False),
-    )
+class Unusable(ValueError):
+    """An object the watch cannot count at all (no name or uid); it is logged and skipped."""
 
 
-def pod_facts(pod: Mapping[str, Any], resources: frozenset[str]) -> tuple[str, str, dict, bool]:
-    """uid, node, FPGA requests (limits count as requests, as in Kubernetes), active."""
-    meta, spec, status = pod.get("metadata", {}), pod.get("spec", {}), pod.get("status", {})
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Any field of a foreign object may have the wrong type: treat that as absent."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _counts(
+    wanted: Mapping[str, Any], resources: frozenset[str], problems: list[str]
+) -> dict[str, int]:
+    """Board counts for the FPGA resources in `wanted`; unreadable quantities are reported."""
+    counts = {}
+    for name, value in wanted.items():
+        if name in resources:
+            try:
+                counts[name] = whole_count(value)
+            except QuantityError as e:
+                problems.append(f"{name}: {e}")
+    return counts
+
+
+def node_facts(
+    node: Any, resources: frozenset[str], problems: list[str] | None = None
+) -> tuple[str, dict[str, int], dict[str, str], bool]:
+    """name, FPGA allocatable (as counts), labels, schedulable; raises :class:`Unusable`."""
+    problems = [] if problems is None else problems
+    meta, spec, status = (_mapping(_mapping(node).get(k)) for k in ("metadata", "spec", "status"))
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise Unusable("a node without a name")
+    allocatable = _mapping(status.get("allocatable")) or _mapping(status.get("capacity"))
+    labels = {k: v for k, v in _mapping(meta.get("labels")).items() if isinstance(v, str)}
+    return name, _counts(allocatable, resources, problems), labels, not spec.get("unschedulable")
+
+
+def _container_requests(
+    containers: Any, resources: frozenset[str], problems: list[str]
+) -> list[dict[str, int]]:
+    result = []
+    for container in containers if isinstance(containers, list) else []:
+        res = _mapping(_mapping(container).get("resources"))
+        # a limit alone is also the request (Kubernetes defaults one to the other)
+        wanted = {**_mapping(res.get("limits")), **_mapping(res.get("requests"))}
+        result.append(_counts(wanted, resources, problems))
+    return result
+
+
+def pod_facts(
+    pod: Any, resources: frozenset[str], problems: list[str] | None = None
+) -> tuple[str, str, dict[str, int], bool]:
+    """uid, node, FPGA requests, active; raises :class:`Unusable`.
+
+    The request is what the scheduler reserves: the sum over the containers,
+    or the largest init container's request if that is more.
+    """
+    problems = [] if problems is None else problems
+    meta, spec, status = (_mapping(_mapping(pod).get(k)) for k in ("metadata", "spec", "status"))
+    uid = meta.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise Unusable("a pod without a uid")
     requests: dict[str, int] = {}
-    for container in spec.get("containers") or []:
-        res = container.get("resources") or {}
-        wanted = {**(res.get("limits") or {}), **(res.get("requests") or {})}
-        for name, value in wanted.items():
-            if name in resources:
-                requests[name] = requests.get(name, 0) + int(str(value))
+    for counts in _container_requests(spec.get("containers"), resources, problems):
+        for name, n in counts.items():
+            requests[name] = requests.get(name, 0) + n
+    for counts in _container_requests(spec.get("initContainers"), resources, problems):
+        for name, n in counts.items():
+            requests[name] = max(requests.get(name, 0), n)
+    node = spec.get("nodeName")
     active = status.get("phase") not in TERMINAL_PHASES
-    return meta.get("uid", ""), spec.get("nodeName") or "", requests, active
+    return uid, node if isinstance(node, str) else "", requests, active
+
+
+def describe(obj: Any) -> str:
+    """namespace/name of a foreign object, cut short: it goes into a log line."""
+    meta = _mapping(_mapping(obj).get("metadata"))
+    name = "/".join(str(meta.get(k)) for k in ("namespace", "name") if meta.get(k))
+    return name[:120] or "(unnamed)"
 
 
 class CapacityWatch:
@@ -62,6 +121,7 @@ class CapacityWatch:
         self._tasks: list[asyncio.Task] = []
         self._listed: set[str] = set()
         self._listeners: list[Callable[[], None]] = []
+        self._reported: set[tuple[str, str, str]] = set()
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
@@ -70,50 +130,77 @@ class CapacityWatch:
         for callback in self._listeners:
             callback()
 
-    async def _request(self, kind: str, **params: Any):
+    async def _request(self, kind: str, **params: Any) -> Any:
         method = self.api.list_node if kind == "nodes" else self.api.list_pod_for_all_namespaces
         return await method(_preload_content=False, **params)
+
+    def _skip(self, kind: str, obj: Any, why: object) -> None:
+        """Log (once per object and reason) what cannot be counted, and carry on."""
+        key = (kind, describe(obj), str(why)[:200])
+        if key in self._reported:
+            return
+        if len(self._reported) > 1000:
+            self._reported.clear()
+        self._reported.add(key)
+        self.log.warning("FPGA capacity: %s %s: %s; not counted", kind, key[1], key[2])
+
+    def _feed(self, kind: str, event_type: str, obj: Any) -> str:
+        """Apply one object to the ledger; returns its name or uid ("" if skipped)."""
+        problems: list[str] = []
+        try:
+            if kind == "nodes":
+                name, alloc, labels, schedulable = node_facts(obj, self.ledger.resources, problems)
+                if event_type == "DELETED":
+                    self.ledger.delete_node(name)
+                else:
+                    self.ledger.set_node(name, alloc, labels, schedulable)
+            else:
+                name, node, requests, active = pod_facts(obj, self.ledger.resources, problems)
+                if event_type == "DELETED":
+                    self.ledger.delete_pod(name)
+                else:
+                    self.ledger.set_pod(name, node, requests, active)
+        except Exception as e:  # one foreign object must never stop the watch
+            self._skip(kind, obj, e)
+            return ""
+        for problem in problems:
+            self._skip(kind, obj, problem)
+        return name
 
     async def _list(self, kind: str) -> str:
         response = await self._request(kind)
         body = json.loads(await response.read())
         items = body.get("items") or []
-        if kind == "nodes":
-            seen = set()
-            for node in items:
-                name, alloc, labels, schedulable = node_facts(node)
-                seen.add(name)
-                self.ledger.set_node(name, alloc, labels, schedulable)
-            for gone in self.ledger.node_names() - seen:
+        known = self.ledger.node_names() if kind == "nodes" else self.ledger.pod_uids()
+        seen = {self._feed(kind, "ADDED", item) for item in items}
+        for gone in known - seen:
+            if kind == "nodes":
                 self.ledger.delete_node(gone)
-        else:
-            seen = set()
-            for pod in items:
-                uid, node, requests, active = pod_facts(pod, self.ledger.resources)
-                seen.add(uid)
-                self.ledger.set_pod(uid, node, requests, active)
-            for gone in self.ledger.pod_uids() - seen:
+            else:
                 self.ledger.delete_pod(gone)
         self._listed.add(kind)
         if len(self._listed) == 2:
             self.ready.set()
         self._changed()
-        return body.get("metadata", {}).get("resourceVersion", "")
+        return str(_mapping(body.get("metadata")).get("resourceVersion") or "")
 
-    def _apply(self, kind: str, event_type: str, obj: Mapping[str, Any]) -> None:
-        if kind == "nodes":
-            name, alloc, labels, schedulable = node_facts(obj)
-            if event_type == "DELETED":
-                self.ledger.delete_node(name)
-            else:
-                self.ledger.set_node(name, alloc, labels, schedulable)
-        else:
-            uid, node, requests, active = pod_facts(obj, self.ledger.resources)
-            if event_type == "DELETED":
-                self.ledger.delete_pod(uid)
-            else:
-                self.ledger.set_pod(uid, node, requests, active)
-        self._changed()
+    def _event(self, kind: str, line: bytes, resource_version: str) -> str | None:
+        """Handle one watch line; the new resourceVersion, or None to list again."""
+        try:
+            event = json.loads(line)
+        except ValueError:
+            self.log.warning("FPGA capacity: %s watch sent a line that is not JSON", kind)
+            return resource_version
+        event = _mapping(event)
+        obj, event_type = event.get("object"), event.get("type")
+        if event_type == "ERROR":
+            # 410 Gone: our version is too old; anything else: start over
+            return None
+        version = _mapping(_mapping(obj).get("metadata")).get("resourceVersion")
+        if event_type in EVENT_TYPES:
+            self._feed(kind, event_type, obj)
+            self._changed()
+        return str(version) if version else resource_version
 
     async def _watch_forever(self, kind: str, resource_version: str) -> None:
         delay = 0.5
@@ -132,17 +219,11 @@ class CapacityWatch:
                     async for line in response.content:
                         if not line.strip():
                             continue
-                        event = json.loads(line)
-                        obj = event.get("object") or {}
-                        if event.get("type") == "ERROR":
-                            # 410 Gone: our version is too old; anything else: start over
+                        next_version = self._event(kind, line, resource_version)
+                        if next_version is None:
                             resource_version = ""
                             break
-                        resource_version = obj.get("metadata", {}).get(
-                            "resourceVersion", resource_version
-                        )
-                        if event.get("type") != "BOOKMARK":
-                            self._apply(kind, event["type"], obj)
+                        resource_version = next_version
                 delay = 0.5
             except asyncio.CancelledError:
                 raise
@@ -175,7 +256,9 @@ class CapacityWatch:
 _shared: dict[tuple, CapacityWatch] = {}
 
 
-def shared_capacity_watch(ledger_factory: Callable[[], CapacityLedger], key: tuple, api: Any, log):
+def shared_capacity_watch(
+    ledger_factory: Callable[[], CapacityLedger], key: tuple, api: Any, log: logging.Logger
+) -> CapacityWatch:
     """The hub's one watch for this catalog, started on first use (inside the event loop)."""
     watch = _shared.get(key)
     if watch is None:

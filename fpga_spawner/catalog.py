@@ -34,7 +34,8 @@ class CatalogError(ValueError):
 
     def __init__(self, option: str, entry: str, message: str):
         self.option, self.entry = option, entry
-        super().__init__(f"{option}: entry {entry}: {message}")
+        where = f"{option}: entry {entry}: " if entry else f"{option}: " if option else ""
+        super().__init__(where + message)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _fail(option: str, index: int, entry: Mapping | Any, message: str) -> Catalo
     return CatalogError(option, f"#{index}" + (f" ({name!r})" if name else ""), message)
 
 
-def _take(option: str, index: int, entry: Any, allowed: Mapping[str, type | tuple]) -> dict:
+def _take(option: str, index: int, entry: Any, allowed: Mapping[str, type]) -> dict:
     """Type-check one entry's keys, so unknown keys (typos) are errors, not silence."""
     if not isinstance(entry, Mapping):
         raise _fail(option, index, entry, f"must be a mapping, got {type(entry).__name__}")
@@ -143,36 +144,73 @@ def _take(option: str, index: int, entry: Any, allowed: Mapping[str, type | tupl
     for key, value in entry.items():
         expected = allowed[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-            names = (
-                " or ".join(t.__name__ for t in expected)
-                if isinstance(expected, tuple)
-                else expected.__name__
-            )
-            raise _fail(option, index, entry, f"{key}={value!r} must be a {names}")
+            raise _fail(option, index, entry, f"{key}={value!r} must be a {expected.__name__}")
     return dict(entry)
+
+
+BOARD_FIELDS: dict[str, type] = {
+    "slug": str,
+    "display_name": str,
+    "description": str,
+    "plugin": str,
+    "resource": str,
+    "platform": str,
+    "node_selector": dict,
+    "tolerations": list,
+    "location": str,
+    "node_group": str,
+    "max_per_user": int,
+    "groups": list,
+}
+LICENSE_FIELDS: dict[str, type] = {
+    "name": str,
+    "secret": str,
+    "key": str,
+    "env": str,
+    "mount_path": str,
+    "items": dict,
+    "boards": list,
+}
+ACCELERATOR_FIELDS: dict[str, type] = {
+    "name": str,
+    "display_name": str,
+    "description": str,
+    "boards": dict,
+    "max_replicas": int,
+}
+NODE_GROUP_FIELDS: dict[str, type] = {
+    "name": str,
+    "board": str,
+    "boards_per_node": int,
+    "max_nodes": int,
+    "node_labels": dict,
+}
+#: Each catalog option and the keys its entries may have.
+FIELDS = {
+    "boards": BOARD_FIELDS,
+    "licenses": LICENSE_FIELDS,
+    "accelerators": ACCELERATOR_FIELDS,
+    "node_groups": NODE_GROUP_FIELDS,
+}
+
+
+def check_entries(key: str, entries: Sequence[Any]) -> None:
+    """What can be checked of one catalog option alone: keys and value types per entry.
+
+    References between options (a license's boards, an accelerator's boards)
+    are checked when the whole catalog is parsed. Boards need nothing else, so
+    they are checked in full here.
+    """
+    if key == "boards":
+        parse_catalog(boards=entries)
+        return
+    for index, entry in enumerate(entries):
+        _take(f"FPGASpawner.{key}", index, entry, FIELDS[key])
 
 
 def _board(index: int, raw: Any) -> Board:
     opt = "FPGASpawner.boards"
-    e = _take(
-        opt,
-        index,
-        raw,
-        {
-            "slug": str,
-            "display_name": str,
-            "description": str,
-            "plugin": str,
-            "resource": str,
-            "platform": str,
-            "node_selector": dict,
-            "tolerations": list,
-            "location": str,
-            "node_group": str,
-            "max_per_user": int,
-            "groups": list,
-        },
-    )
+    e = _take(opt, index, raw, BOARD_FIELDS)
     for required in ("slug", "plugin", "resource"):
         if not e.get(required):
             raise _fail(opt, index, e, f"{required} is required")
@@ -218,20 +256,7 @@ def _board(index: int, raw: Any) -> Board:
 
 def _license(index: int, raw: Any, board_slugs: set[str]) -> License:
     opt = "FPGASpawner.licenses"
-    e = _take(
-        opt,
-        index,
-        raw,
-        {
-            "name": str,
-            "secret": str,
-            "key": str,
-            "env": str,
-            "mount_path": str,
-            "items": dict,
-            "boards": list,
-        },
-    )
+    e = _take(opt, index, raw, LICENSE_FIELDS)
     for required in ("name", "secret", "boards"):
         if not e.get(required):
             raise _fail(opt, index, e, f"{required} is required")
@@ -272,18 +297,7 @@ def _license(index: int, raw: Any, board_slugs: set[str]) -> License:
 
 def _accelerator(index: int, raw: Any, boards: dict[str, Board]) -> Accelerator:
     opt = "FPGASpawner.accelerators"
-    e = _take(
-        opt,
-        index,
-        raw,
-        {
-            "name": str,
-            "display_name": str,
-            "description": str,
-            "boards": dict,
-            "max_replicas": int,
-        },
-    )
+    e = _take(opt, index, raw, ACCELERATOR_FIELDS)
     if not e.get("name") or not ACCELERATOR_RE.match(e["name"]):
         raise _fail(opt, index, e, f"name={e.get('name')!r} must look like 'vision.stereo_bm'")
     if not e.get("boards"):
@@ -312,12 +326,7 @@ def _accelerator(index: int, raw: Any, boards: dict[str, Board]) -> Accelerator:
 
 def _node_group(index: int, raw: Any, boards: dict[str, Board]) -> NodeGroup:
     opt = "FPGASpawner.node_groups"
-    e = _take(
-        opt,
-        index,
-        raw,
-        {"name": str, "board": str, "boards_per_node": int, "max_nodes": int, "node_labels": dict},
-    )
+    e = _take(opt, index, raw, NODE_GROUP_FIELDS)
     for required in ("name", "board", "boards_per_node", "max_nodes"):
         if required not in e or e[required] in ("", None):
             raise _fail(opt, index, e, f"{required} is required")

@@ -32,14 +32,18 @@ from typing import Any, TypeVar
 from kubespawner import KubeSpawner
 from kubespawner.reflector import ResourceReflector
 
-#: The kubespawner release these functions were checked against.
-CHECKED_AGAINST = "7.1.0"
+#: The kubespawner releases these functions were checked against. 7.0.0 (pinned by
+#: zero-to-jupyterhub 4.2.0's hub image) was compared with 7.1.0 from PyPI's wheels:
+#: every function and template used here is the same in both, except as noted
+#: at render_options_form.
+CHECKED_AGAINST = "7.0.0 and 7.1.0"
 
 #: kubespawner's private names used in this module; no other module may use them.
 PRIVATE_NAMES = (
     "_sorted_dict_values",
     "_get_initialized_profile_list",
     "_apply_overrides",
+    "_render_options_form",
     "_mock",
     "_make_create_pod_request",
     "_stop_all_reflectors",
@@ -88,6 +92,32 @@ def initialized_profile_list(spawner: KubeSpawner, profiles: ProfileList) -> Pro
     approves are the ones kubespawner will apply.
     """
     return spawner._get_initialized_profile_list(profiles)
+
+
+def render_options_form(
+    spawner: KubeSpawner, profiles: ProfileList, user_options: Mapping[str, Any]
+) -> str:
+    """The spawn form for ``profiles``, as kubespawner renders it, pre-selecting ``user_options``.
+
+    Relies on ``KubeSpawner._render_options_form(profile_list)`` (7.0 and
+    7.1): it initialises the list, loads the template (``profile_form_template``,
+    else a ``form.html`` in ``additional_profile_form_template_paths``, which
+    is how jupyterhub-fancy-profiles plugs in, else its own) and renders it with
+    ``profile_list``. 7.1 also passes ``self.user_options`` (after checking them
+    against the list) so its form pre-selects them; 7.0 does not, and its form
+    selects the profile and choices marked ``default`` instead. The caller
+    marks those too (:func:`fpga_spawner.user_options.preselected`).
+
+    FPGASpawner renders the form itself (to escape the catalog's text and to
+    pre-fill a spawn link's choices), so it sets ``user_options`` only for
+    the duration of this synchronous call.
+    """
+    saved = spawner.user_options
+    spawner.user_options = dict(user_options)
+    try:
+        return spawner._render_options_form(profiles)
+    finally:
+        spawner.user_options = saved
 
 
 # -- kubespawner_override -------------------------------------------------------

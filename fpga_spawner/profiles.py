@@ -1,4 +1,4 @@
-"""KubeSpawner profiles built from the catalog, and the user-option check.
+"""KubeSpawner profiles built from the catalog.
 
 Catalog profiles are ordinary kubespawner profiles whose
 ``kubespawner_override`` sets FPGASpawner's ``fpga_*`` traits, exactly as a
@@ -6,14 +6,11 @@ GPU profile sets ``extra_resource_limits``. An admin can therefore write FPGA
 profiles by hand in zero-to-jupyterhub's ``profileList`` too, and the two kinds
 merge into one list.
 
-:func:`check_user_options` is stricter than kubespawner's own validation,
-which lets an unknown choice through to a ``KeyError`` (a 500): every bad
-value here is refused with a message that lists what is allowed.
+The check of what users send against these profiles is in :mod:`.user_options`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -23,10 +20,6 @@ BOARD_COUNT_OPTION = "count"
 REPLICAS_OPTION = "replicas"
 
 CapacityText = Callable[[Board], str]
-
-
-class UserOptionsError(ValueError):
-    """Refused user options; the message is safe to show to the user."""
 
 
 def accelerator_slug(name: str) -> str:
@@ -96,9 +89,16 @@ def catalog_profiles(
 
 
 def custom_image_option(default_image: str, regex: str) -> dict[str, Any]:
-    """An `image` option whose free-text choice replaces the image (fancy-profiles)."""
+    """An `image` option whose free-text choice replaces the image.
+
+    kubespawner's form offers the free text as "Other image..."; with
+    ``dynamic_image_building`` jupyterhub-fancy-profiles also offers "Build
+    your own image" (binderhub-service builds it and the form sends the
+    result as the free text). Either way kubespawner sets ``image`` from it.
+    """
     return {
         "display_name": "Image",
+        "dynamic_image_building": {"enabled": True},
         "choices": {
             "default": {
                 "display_name": default_image or "the hub's default image",
@@ -109,84 +109,46 @@ def custom_image_option(default_image: str, regex: str) -> dict[str, Any]:
         "unlisted_choice": {
             "enabled": True,
             "display_name": "Custom image",
+            "display_name_in_choices": "Other image...",
             "validation_regex": regex,
+            "validation_message": f"An image name such as quay.io/org/image:tag (matching {regex})",
             "kubespawner_override": {"image": "{value}"},
         },
     }
 
 
-def _allowed(values: Sequence[str]) -> str:
-    return ", ".join(values) if values else "(none)"
+def admin_profile_slug(profile: Mapping[str, Any]) -> str:
+    """The slug kubespawner gives an admin's profile: its own, or one made from display_name."""
+    if profile.get("slug"):
+        return str(profile["slug"])
+    from slugify import slugify  # kubespawner's own choice (python-slugify)
+
+    return slugify(str(profile.get("display_name", "")))
 
 
-def check_user_options(
-    user_options: Mapping[str, Any],
-    profile_list: Sequence[Mapping[str, Any]],
-    extra_keys: Sequence[str] = (),
-) -> dict[str, Any]:
-    """Validate user options against an initialized profile list.
+def catalog_slugs(catalog: Catalog) -> dict[str, str]:
+    """Every profile slug the catalog makes, and where it comes from (for error messages)."""
+    slugs = {b.slug: f"FPGASpawner.boards entry {b.slug!r}" for b in catalog.boards}
+    for accel in catalog.accelerators:
+        slugs[accelerator_slug(accel.name)] = f"FPGASpawner.accelerators entry {accel.name!r}"
+    return slugs
 
-    Returns a normalized copy (choices as strings, as the form sends them) or
-    raises :class:`UserOptionsError`. Keys in `extra_keys` (e.g. BinderHub's
-    ``image`` and ``token``) pass through untouched for the spawner to handle.
+
+def slug_conflicts(admin_profiles: Sequence[Mapping[str, Any]], catalog: Catalog) -> list[str]:
+    """Admin profiles that hide a catalog profile by taking its slug, each with both places.
+
+    kubespawner picks the first profile with a slug, so the catalog's would
+    never be reachable; the hub refuses such a configuration at start-up.
     """
-    if not isinstance(user_options, Mapping):
-        raise UserOptionsError("user_options must be a JSON object")
-    options = dict(user_options)
-    slugs = [p["slug"] for p in profile_list]
-    profile_slug = options.get("profile")
-    if not profile_list:
-        if profile_slug:
-            raise UserOptionsError(f"Unknown profile {profile_slug!r}: no profiles are configured")
-        unknown = sorted(set(options) - set(extra_keys))
-        if unknown:
-            raise UserOptionsError(
-                f"Unknown user option {unknown[0]!r}. Allowed: {_allowed(list(extra_keys))}"
-            )
-        return options
-    if profile_slug is None or profile_slug == "":
-        profile = next((p for p in profile_list if p.get("default")), profile_list[0])
-    elif not isinstance(profile_slug, str) or profile_slug not in slugs:
-        raise UserOptionsError(
-            f"Unknown profile {profile_slug!r}. Allowed profiles: {_allowed(slugs)}"
-        )
-    else:
-        profile = next(p for p in profile_list if p["slug"] == profile_slug)
-
-    profile_options = profile.get("profile_options", {}) or {}
-    allowed_keys = ["profile", *profile_options, *extra_keys]
-    for name, option in profile_options.items():
-        if option.get("unlisted_choice", {}).get("enabled"):
-            allowed_keys.append(f"{name}--unlisted-choice")
-    for key in options:
-        if key not in allowed_keys:
-            raise UserOptionsError(
-                f"Unknown user option {key!r} for profile {profile['slug']!r}. "
-                f"Allowed: {_allowed(allowed_keys)}"
-            )
-    for name, option in profile_options.items():
-        if name not in options or options[name] in (None, ""):
+    made = catalog_slugs(catalog)
+    problems = []
+    for index, profile in enumerate(admin_profiles):
+        if not isinstance(profile, Mapping):
             continue
-        value = options[name]
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise UserOptionsError(f"{name} must be a string, got {type(value).__name__}")
-        value = str(value)
-        choices = list((option.get("choices") or {}).keys())
-        if value not in choices:
-            label = option.get("display_name", name)
-            raise UserOptionsError(
-                f"{name}={value!r} is not a choice of {label!r} in profile "
-                f"{profile['slug']!r}. Allowed: {_allowed(choices)}"
+        slug = admin_profile_slug(profile)
+        if slug in made:
+            problems.append(
+                f"KubeSpawner.profile_list #{index} has the slug {slug!r}, which {made[slug]} "
+                f"also gives its profile; rename one of them"
             )
-        options[name] = value
-    for name, option in profile_options.items():
-        key = f"{name}--unlisted-choice"
-        if key not in options:
-            continue
-        value = options[key]
-        if not isinstance(value, str):
-            raise UserOptionsError(f"{key} must be a string")
-        regex = option.get("unlisted_choice", {}).get("validation_regex")
-        if value and regex and not re.match(regex, value):
-            raise UserOptionsError(f"{key}={value!r} must match {regex!r}")
-    return options
+    return problems

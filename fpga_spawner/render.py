@@ -9,8 +9,12 @@ is pointed at a placeholder address when no kubeconfig is present.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
+import importlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -95,6 +99,34 @@ def ensure_kube_config() -> None:
     with os.fdopen(handle, "w") as f:
         f.write(_PLACEHOLDER_KUBECONFIG)
     os.environ["KUBECONFIG"] = path
+    atexit.register(_remove, path)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def import_without_optional_validator(module: str = "kubespawner") -> None:
+    """Import `module` without the optional validator kubernetes_asyncio pulls in.
+
+    ``kubernetes_asyncio/__init__.py`` imports its dynamic client, which
+    imports ``kubernetes_validate`` whenever that is installed (a test tool,
+    absent from hub images), only to validate objects the dynamic client
+    sends. Loading its JSON-schema format checkers takes over a second, which
+    doubled the dry run's time; the command line never uses the dynamic
+    client. So the name is blocked while `module` (kubespawner, or
+    kubernetes_asyncio) is first imported, and unblocked right after, so a
+    later ``import kubernetes_validate`` still works.
+    """
+    if "kubernetes_asyncio" in sys.modules or "kubernetes_validate" in sys.modules:
+        return
+    sys.modules["kubernetes_validate"] = None  # type: ignore[assignment]
+    try:
+        importlib.import_module(module)
+    finally:
+        if "kubernetes_validate" in sys.modules and sys.modules["kubernetes_validate"] is None:
+            del sys.modules["kubernetes_validate"]
 
 
 def make_spawner(
@@ -119,11 +151,17 @@ async def render_pod(
     """The pod manifest as a JSON-able dict, exactly what the spawner would submit.
 
     Serialised by the spawner's own API client, the one kubespawner submits
-    the pod with. That client is closed when the event loop ends. A new
-    ``ApiClient()`` would open an aiohttp session that nobody closes.
+    the pod with (a new ``ApiClient()`` would open one more aiohttp session).
+    That shared client is closed before returning, as JupyterHub closes it at
+    shutdown, so the dry run leaves no session open.
     """
-    spawner = make_spawner(config, user, groups)
-    spawner.user_options = user_options
-    await spawner.load_user_options()
-    pod = await spawner.get_pod_manifest()
-    return spawner.api.api_client.sanitize_for_serialization(pod)
+    from .kubespawner_internals import close_shared_clients
+
+    try:
+        spawner = make_spawner(config, user, groups)
+        spawner.user_options = user_options
+        await spawner.load_user_options()
+        pod = await spawner.get_pod_manifest()
+        return spawner.api.api_client.sanitize_for_serialization(pod)
+    finally:
+        await close_shared_clients()

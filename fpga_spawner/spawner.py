@@ -1,13 +1,15 @@
 """FPGASpawner: KubeSpawner with FPGA boards, accelerators and licenses.
 
 Glue only. The decisions live in pure modules (:mod:`.catalog`,
-:mod:`.profiles`, :mod:`.placement`, :mod:`.pod_patch`); this class feeds them
-kubespawner's state at kubespawner's documented extension points:
+:mod:`.profiles`, :mod:`.user_options`, :mod:`.placement`, :mod:`.pod_patch`,
+:mod:`.form`); the options are in :mod:`.settings`. This class feeds the pure
+modules kubespawner's state at kubespawner's extension points:
 ``profile_list`` (a callable, so the form can show live capacity),
-``load_user_options`` (validate, then let kubespawner apply the profile), and
-``get_pod_manifest`` (patch the ``V1Pod`` after ``super()``). The few
-kubespawner internals it also needs are used only through
-:mod:`.kubespawner_internals`.
+``options_form`` and ``options_from_query`` (the spawn page),
+``apply_user_options`` and ``load_user_options`` (check, then let kubespawner
+apply the profile), and ``get_pod_manifest`` (patch the ``V1Pod`` after
+``super()``). The few kubespawner internals it also needs are used only
+through :mod:`.kubespawner_internals`.
 """
 
 from __future__ import annotations
@@ -19,183 +21,37 @@ from typing import Any
 
 from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
-from tornado import web
-from traitlets import Bool, Dict, Float, Integer, List, Unicode, default
-
-from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
+from traitlets import default
 
 from . import kubespawner_internals as internals
 from .binder import BINDER_USER_OPTIONS, binder_overrides, is_binder_launch, parse_binder_rules
 from .capacity import BoardCapacity, CapacityLedger
 from .capacity_watch import CapacityWatch, shared_capacity_watch
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
+from .form import escape_catalog_text, kubespawner_template_in_use
 from .placement import Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
-from .pod_patch import LOCATION_LABEL, build_pod_patch
-from .profiles import (
-    UserOptionsError,
-    catalog_profiles,
-    check_user_options,
-    custom_image_option,
-)
+from .pod_patch import build_pod_patch
+from .profiles import catalog_profiles, catalog_slugs, custom_image_option, slug_conflicts
 from .progress import capacity_summary, explain_event, start_message
+from .refusals import SpawnNeedsClick, UserOptionsRefused
+from .settings import FPGASettings
+from .user_options import (
+    FPGA_TRAITS,
+    CheckedOptions,
+    UserOptionsError,
+    check_user_options,
+    holds_fpga,
+    preselected,
+)
+from .zero_config import SharedDiscovery, shared_discovery
+
+#: Configuration problems found at spawn time, logged once per hub process.
+_logged: set[str] = set()
 
 
-class FPGASpawner(KubeSpawner):
+class FPGASpawner(KubeSpawner, FPGASettings):
     """A KubeSpawner whose profiles can ask for FPGA boards or accelerator functions."""
-
-    catalog_file = Unicode(
-        "",
-        help="""Path of a YAML file with `boards`, `licenses`, `accelerators` and `node_groups` lists.
-
-        Same schema as the traitlets of the same names; entries from both are
-        combined (a slug defined twice is an error). Handy for carrying the
-        catalog in a zero-to-jupyterhub values.yaml via `hub.extraFiles`.
-        """,
-    ).tag(config=True)
-
-    boards = List(
-        Dict(),
-        help="""FPGA board types offered to users, one profile each.
-
-        Keys: slug (profile slug, e.g. "u250"), display_name, description,
-        plugin ("amd", "xilinx-legacy", "inaccel", "intel", "bcom"), resource
-        (the device plugin's extended resource name), platform (shell VBNV),
-        node_selector, tolerations, location ("on-premises" or "cloud"),
-        node_group (cloud node group name), max_per_user (default 1), groups
-        (JupyterHub groups allowed to use it; empty = everyone).
-        """,
-    ).tag(config=True)
-
-    licenses = List(
-        Dict(),
-        help="""License secrets mounted into pods of the boards that need them.
-
-        Keys: name, secret (Secret name), boards (slugs or "*"), and either
-        env + key (an env var from `secretKeyRef`) or mount_path + items
-        ({secret key: file name}, e.g. Accelize cred.json). Values never
-        appear in the pod spec: only references to the Secret.
-        """,
-    ).tag(config=True)
-
-    accelerators = List(
-        Dict(),
-        help="""Accelerator functions users can ask for instead of a board.
-
-        Keys: name (e.g. "vision.stereo_bm"), display_name, description,
-        boards ({board slug: replicas that fit on one board}, in order of
-        preference), max_replicas.
-        """,
-    ).tag(config=True)
-
-    node_groups = List(
-        Dict(),
-        help="""Cloud node groups the cluster-autoscaler can grow, for burst capacity.
-
-        Keys: name, board (slug), boards_per_node, max_nodes, node_labels
-        (labels that mark the group's nodes; default
-        {"fpga.jupyterhub.io/node-group": name}). Mirror the autoscaler's
-        node-template tags; the form then shows "can burst to N".
-        """,
-    ).tag(config=True)
-
-    capacity_watch = Bool(
-        True,
-        help="""Watch nodes and pods for live FPGA capacity (one watch per hub).
-
-        The form shows free boards, placement prefers free on-premises boards,
-        and requests that could never fit are refused. Turn off only where
-        the hub may not list nodes (then placement follows catalog order).
-        """,
-    ).tag(config=True)
-
-    capacity_wait = Float(
-        5.0,
-        help="Seconds a spawn waits for the first capacity listing after a hub (re)start.",
-    ).tag(config=True)
-
-    binder_rules = List(
-        Dict(),
-        help="""FPGAs for Binder launches, which carry a repository instead of a profile.
-
-        Each rule: pattern (a regex searched in repo_url and in BinderHub's
-        binder_request, e.g. "github.com/org/vision-.*") and either board +
-        count or accelerator + replicas. The first match wins; a rule never
-        replaces the image BinderHub built.
-        """,
-    ).tag(config=True)
-
-    binder_default = Dict(
-        help="""FPGA for Binder launches that no rule matches: {board, count} or
-        {accelerator, replicas}; empty (the default) means no FPGA.""",
-    ).tag(config=True)
-
-    binder_launches = Bool(
-        help="""Accept BinderHub's launch options (image, token, repo_url, ...).
-
-        Defaults to True when the spawner class includes BinderHub's
-        BinderSpawnerMixin (`class BinderSpawner(BinderSpawnerMixin, FPGASpawner)`).
-        """,
-    ).tag(config=True)
-
-    @default("binder_launches")
-    def _binder_launches_default(self) -> bool:
-        return any(cls.__name__ == "BinderSpawnerMixin" for cls in type(self).__mro__)
-
-    allow_custom_image = Bool(
-        False,
-        help="""Give every FPGA profile an `image` option with a free-text choice.
-
-        jupyterhub-fancy-profiles with binderhub-service sends
-        {"profile": slug, "image--unlisted-choice": "<built image>"}; this
-        makes such answers valid for FPGA profiles.
-        """,
-    ).tag(config=True)
-
-    custom_image_regex = Unicode(
-        r"^[a-z0-9.\-_/:@]+$",
-        help="Regex a custom image (allow_custom_image) must match.",
-    ).tag(config=True)
-
-    fpga_board = Unicode(
-        "",
-        help="Board slug for this server. Set by a profile's kubespawner_override; empty = no FPGA.",
-    ).tag(config=True)
-    fpga_count = Integer(1, help="Boards of `fpga_board` to request.").tag(config=True)
-    fpga_accelerator = Unicode(
-        "",
-        help="Accelerator function for this server (instead of fpga_board). Set by a profile.",
-    ).tag(config=True)
-    fpga_replicas = Integer(1, help="Replicas of `fpga_accelerator` to place.").tag(config=True)
-
-    xclbin_path = List(
-        Unicode(),
-        default_value=list(DEFAULT_XCLBIN_PATH),
-        help="Directories the pod searches for xclbin files (FPGA_XCLBIN_PATH in the pod).",
-    ).tag(config=True)
-
-    fpga_emulation = Bool(
-        False,
-        help="""Tell pods their FPGAs are emulated (FPGA_EMULATION=1).
-
-        Only for the demo and emulated clusters: the pod side then reports CPU
-        models of the requested boards, clearly labelled as emulated.
-        """,
-    ).tag(config=True)
-
-    location_label = Unicode(
-        LOCATION_LABEL,
-        help="Node label whose value 'on-premises' marks nodes preferred over cloud nodes.",
-    ).tag(config=True)
-
-    extra_user_option_keys = List(
-        Unicode(),
-        help="""user_options keys accepted besides `profile` and profile options.
-
-        Anything else is refused with HTTP 400. BinderHub deployments add the
-        keys BinderHub sends (image, token, repo_url, ...).
-        """,
-    ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -203,23 +59,53 @@ class FPGASpawner(KubeSpawner):
         self.catalog = catalog_from_config(
             {k: getattr(self, k) for k in CATALOG_KEYS}, self.catalog_file
         )
+        self._discovery: SharedDiscovery | None = None
+        if not self.catalog and self.discover_catalog:
+            self._discovery = shared_discovery(("discovery", id(self.api)))
         self._binder_rules, self._binder_default = parse_binder_rules(
-            self.binder_rules, self.binder_default, self.catalog
+            self.binder_rules, self.binder_default, None if self._discovery else self.catalog
         )
         self._pre_override: dict[str, Any] = {}
+        self._query_options: dict[str, Any] | None = None
         self.fpga_placement: Placement | None = None
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
         self._capacity: CapacityWatch | None = None
         if self.catalog:
+            admin = internals.sorted_profiles(self, self._admin_profile_list)
+            if not callable(admin):
+                conflicts = slug_conflicts(admin, self.catalog)
+                if conflicts:
+                    raise CatalogError("KubeSpawner.profile_list", "", conflicts[0])
+            self._start_capacity_watch()
+        if self.catalog or self._discovery:
             self.profile_list = self._fpga_profile_list
-            if self.capacity_watch:
-                self._capacity = shared_capacity_watch(
-                    lambda: CapacityLedger.for_catalog(self.catalog),
-                    (id(self.api), id(self.catalog)),
-                    self.api,
-                    self.log,
-                )
+
+    def _start_capacity_watch(self) -> None:
+        if self.capacity_watch:
+            self._capacity = shared_capacity_watch(
+                lambda: CapacityLedger.for_catalog(self.catalog),
+                (id(self.api), id(self.catalog)),
+                self.api,
+                self.log,
+            )
+
+    async def ensure_catalog(self) -> None:
+        """Zero configuration: the first form or spawn discovers the catalog from the nodes."""
+        if self._discovery is None or self.catalog:
+            return
+        catalog = await self._discovery.get(self.api, self.log)
+        if not catalog:
+            return
+        self.catalog = catalog
+        try:
+            self._binder_rules, self._binder_default = parse_binder_rules(
+                self.binder_rules, self.binder_default, catalog
+            )
+        except CatalogError as e:
+            self.log.error("FPGA Binder rules do not fit the discovered boards: %s", e)
+            self._binder_rules, self._binder_default = (), {}
+        self._start_capacity_watch()
 
     # -- profiles ---------------------------------------------------------
 
@@ -246,10 +132,17 @@ class FPGASpawner(KubeSpawner):
                 await asyncio.wait_for(self._capacity.ready.wait(), self.capacity_wait)
 
     async def _fpga_profile_list(self, spawner: FPGASpawner) -> list[dict]:
+        await self.ensure_catalog()
         await self.wait_for_capacity()
         admin = internals.sorted_profiles(self, self._admin_profile_list)
+        checked_at_start = not callable(admin) and self._discovery is None
         if callable(admin):
             admin = await maybe_future(admin(spawner))
+        if not checked_at_start:  # kubespawner will pick the admin's profile of the two
+            for conflict in slug_conflicts(admin or [], self.catalog):
+                if conflict not in _logged:
+                    _logged.add(conflict)
+                    self.log.error("FPGA profiles: %s", conflict)
         own = catalog_profiles(self.catalog, self.user_group_names(), self.capacity_text)
         if self.allow_custom_image:
             for profile in own:
@@ -263,6 +156,40 @@ class FPGASpawner(KubeSpawner):
         if callable(profile_list):
             profile_list = await maybe_future(profile_list(self))
         return internals.initialized_profile_list(self, profile_list)
+
+    # -- the spawn page -------------------------------------------------------
+
+    @default("options_form")
+    def _fpga_options_form_default(self) -> Any:
+        return self.fpga_options_form if self.profile_list else ""
+
+    async def fpga_options_form(self, spawner: FPGASpawner) -> str:
+        """kubespawner's form, with the catalog's text escaped and a spawn link's choices."""
+        profiles = await self.initialized_profile_list()
+        if not profiles:
+            return ""  # zero configuration on a cluster without FPGAs: no form, as kubespawner
+        if kubespawner_template_in_use(
+            self.profile_form_template, self.additional_profile_form_template_paths
+        ):
+            profiles = escape_catalog_text(profiles, catalog_slugs(self.catalog))
+        chosen, self._query_options = self._query_options, None
+        if chosen:
+            profiles = preselected(profiles, chosen)
+        return internals.render_options_form(self, profiles, chosen or self.user_options or {})
+
+    async def options_from_query(self, query_data: dict[str, list[str]]) -> dict[str, Any]:
+        """A spawn link starts a server at once, unless that server would hold an FPGA.
+
+        Then the form is shown, pre-filled with the link's choices, and only
+        the user's click starts it: a link alone must not take a board.
+        """
+        options = await maybe_future(super().options_from_query(query_data))
+        checked = await self.checked_user_options(options)
+        base = {t: self._pre_override.get(t, getattr(self, t)) for t in FPGA_TRAITS}
+        if checked.profile is not None and holds_fpga(checked.profile, checked.options, base):
+            self._query_options = checked.options
+            raise SpawnNeedsClick(f"an FPGA ({checked.profile.get('display_name')})")
+        return options
 
     # -- user options -------------------------------------------------------
 
@@ -285,27 +212,44 @@ class FPGASpawner(KubeSpawner):
         # JupyterHub calls this before start(): refuse bad options with a 400
         # right away (and without its "unhandled user_options" warning).
         async def check(spawner: FPGASpawner, user_options: dict) -> None:
-            await spawner.checked_user_options(user_options)
+            await spawner.checked_user_options(user_options, log_ignored=False)
 
         return check
 
-    async def checked_user_options(self, user_options: dict) -> dict:
-        """Validated, normalized user options, or an HTTP 400 naming what is allowed."""
-        extra_keys = list(self.extra_user_option_keys)
+    def _binder_launch(self, user_options: dict) -> bool:
+        return self.binder_launches and is_binder_launch(user_options or {})
+
+    async def checked_user_options(
+        self, user_options: dict, log_ignored: bool = True
+    ) -> CheckedOptions:
+        """Options checked by kubespawner's contract, or a refusal (a 400 and a ValueError)."""
+        expected = list(self.extra_user_option_keys)
         if self.binder_launches:
-            extra_keys += BINDER_USER_OPTIONS
+            expected += BINDER_USER_OPTIONS
         profile_list = await self.initialized_profile_list()
         try:
-            return check_user_options(user_options or {}, profile_list, extra_keys)
+            checked = check_user_options(
+                user_options or {},
+                profile_list,
+                expected,
+                apply_profile=not self._binder_launch(user_options),
+            )
         except UserOptionsError as e:
-            raise web.HTTPError(400, str(e)) from None
+            raise UserOptionsRefused(str(e)) from None
+        if checked.ignored and log_ignored:
+            self.log.warning(
+                "Ignoring user options %s for %s (as kubespawner does)",
+                checked.ignored_text(),
+                self._log_name,
+            )
+        return checked
 
     async def load_user_options(self) -> None:
         image = self.image  # BinderHub's mixin sets it before start(); keep it
         self.reset_profile_state()
         await self.wait_for_capacity()
-        self.user_options = await self.checked_user_options(self.user_options)
-        if self.binder_launches and is_binder_launch(self.user_options):
+        self.user_options = (await self.checked_user_options(self.user_options)).options
+        if self._binder_launch(self.user_options):
             # No profile was chosen: the catalog's profiles must not apply (the
             # first would otherwise give every repository a board); the rules decide.
             internals.apply_overrides(
@@ -317,7 +261,7 @@ class FPGASpawner(KubeSpawner):
         try:
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:
-            raise web.HTTPError(400, str(e)) from None
+            raise UserOptionsRefused(str(e)) from None
 
     def place(self) -> Placement | None:
         """Decide board type and count from the fpga_* traits a profile set."""

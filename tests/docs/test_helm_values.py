@@ -180,10 +180,47 @@ def test_hub_image_dockerfile():
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert lines[0] == "ARG K8S_HUB_VERSION=4.2.0"
     assert lines[1] == "FROM quay.io/jupyterhub/k8s-hub:${K8S_HUB_VERSION}"
-    assert 'RUN pip install --no-cache-dir "jupyterhub-fpga[hub]"' in lines
+    install = " ".join(
+        line.rstrip("\\").strip() for line in lines if line.lstrip().startswith(("RUN", "&&"))
+    )
+    # the image's own pins constrain the install: pip adds jupyterhub-fpga, replaces nothing
+    assert install == (
+        "RUN pip list --format=freeze > /tmp/k8s-hub-pins.txt "
+        "&& pip install --no-cache-dir --constraint /tmp/k8s-hub-pins.txt "
+        '"jupyterhub-fpga[hub]" && rm /tmp/k8s-hub-pins.txt'
+    )
     assert lines[-1] == "USER 1000"  # back to the chart's unprivileged hub user
     tag = load("zero-to-jupyterhub-values.yaml")["hub"]["image"]["tag"]
     assert tag.startswith("4.2.0")
+
+
+#: What quay.io/jupyterhub/k8s-hub:4.2.0 pins (zero-to-jupyterhub-k8s 4.2.0,
+#: images/hub/requirements.txt) of what the `hub` extra and the core require.
+K8S_HUB_4_2_0_PINS = {
+    "jupyterhub": "5.3.0",
+    "jupyterhub-kubespawner": "7.0.0",
+    "kubernetes-asyncio": "32.3.0",
+    "traitlets": "5.14.3",
+    "pyyaml": "6.0.2",
+    "tornado": "6.4.2",
+}
+
+
+def test_hub_extra_installs_into_the_hub_image_without_replacing_its_pins():
+    tomllib = pytest.importorskip("tomllib")
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    wanted += [Requirement(r) for r in project["optional-dependencies"]["hub"]]
+    replaced = [
+        f"{req} (the image has {K8S_HUB_4_2_0_PINS[canonicalize_name(req.name)]})"
+        for req in wanted
+        if canonicalize_name(req.name) in K8S_HUB_4_2_0_PINS
+        and not req.specifier.contains(K8S_HUB_4_2_0_PINS[canonicalize_name(req.name)])
+    ]
+    assert replaced == []
 
 
 # -- BinderHub ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tornado import web
+from traitlets import TraitError
 
 from fpga_spawner import FPGASpawner
 from fpga_spawner.catalog import CatalogError
@@ -96,18 +97,21 @@ async def test_unmatched_repo_gets_the_default(binder_config):
     assert env_of(pod)["FPGA_BOARD"] == "u250"
 
 
-async def test_binder_keys_are_refused_without_binderhub(repo_root):
+async def test_binder_keys_are_ignored_without_binderhub(repo_root, log_capture):
+    """Without BinderHub's mixin, its keys mean nothing: ignored (and logged), as kubespawner does."""
     spawner = make_spawner(load_config(repo_root / "examples" / "jupyterhub_config.py"), "alice")
     assert spawner.binder_launches is False
+    image = spawner.image
     spawner.user_options = binder_options("https://github.com/quant-team/x")
-    with pytest.raises(web.HTTPError) as info:
-        await spawner.load_user_options()
-    assert "Unknown user option 'image'" in info.value.log_message
+    await spawner.load_user_options()
+    # the default profile ("cpu") applies; neither the image nor a rule does
+    assert spawner.image == image and spawner.fpga_placement is None
+    assert "Ignoring user options 'image', 'repo_url'" in log_capture.text
 
 
 async def test_bad_rule_is_named(binder_config):
     binder_config.FPGASpawner.binder_rules = [{"pattern": "(", "board": "u250"}]
-    with pytest.raises(CatalogError, match=r"FPGASpawner.binder_rules: entry #0: pattern='\('"):
+    with pytest.raises(TraitError, match=r"FPGASpawner.binder_rules: entry #0: pattern='\('"):
         make_spawner(binder_config, "x", cls=BinderSpawner)
 
 

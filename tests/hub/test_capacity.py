@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import random
 
+import pytest
+
 from fpga_spawner.capacity import CapacityLedger
-from fpga_spawner.capacity_watch import node_facts, pod_facts
+from fpga_spawner.capacity_watch import CapacityWatch, node_facts, pod_facts
 from fpga_spawner.catalog import parse_catalog
 from fpga_spawner.placement import place_accelerator, place_board
 from fpga_spawner.progress import capacity_summary, explain_event
@@ -118,7 +122,7 @@ def test_facts_from_raw_objects():
         "spec": {"unschedulable": True},
         "status": {"allocatable": {U250: "2"}},
     }
-    assert node_facts(node) == ("n1", {U250: "2"}, {"a": "b"}, False)
+    assert node_facts(node, frozenset([U250])) == ("n1", {U250: 2}, {"a": "b"}, False)
     pod = {
         "metadata": {"uid": "u1"},
         "spec": {
@@ -143,3 +147,117 @@ def test_progress_explains_scheduler_and_autoscaler():
         {"reason": "TriggeredScaleUp", "message": "pod triggered scale-up"}, placement, None
     )
     assert "Scale-up triggered" in scale
+
+
+# -- the watch over a real API server's objects -------------------------------------
+
+
+def node(name, boards, **extra):
+    return {"metadata": {"name": name, "labels": {}}, "status": {"allocatable": {U250: boards}}}
+
+
+def pod(uid, node_name, request, namespace="jhub", **spec):
+    container = {"name": "c", "resources": {"limits": {U250: request}, "requests": {U250: request}}}
+    return {
+        "metadata": {"uid": uid, "name": f"pod-{uid}", "namespace": namespace},
+        "spec": {"nodeName": node_name, "containers": [container], **spec},
+        "status": {"phase": "Running"},
+    }
+
+
+class Response:
+    """What kubernetes_asyncio returns with _preload_content=False: read() or stream lines."""
+
+    def __init__(self, body=None, lines=()):
+        self.body, self.lines = body, list(lines)
+
+    async def read(self):
+        return json.dumps(self.body).encode()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+    @property
+    def content(self):
+        async def lines():
+            for line in self.lines:
+                yield line if isinstance(line, bytes) else json.dumps(line).encode() + b"\n"
+            await asyncio.sleep(3600)  # a watch stays open until its timeout
+
+        return lines()
+
+
+class FakeApi:
+    """list_node / list_pod_for_all_namespaces as the capacity watch calls them."""
+
+    def __init__(self, nodes, pods, node_events=(), pod_events=()):
+        self.lists = {"nodes": nodes, "pods": pods}
+        self.events = {"nodes": list(node_events), "pods": list(pod_events)}
+        self.calls: list[tuple[str, bool]] = []
+
+    def _answer(self, kind, params):
+        self.calls.append((kind, bool(params.get("watch"))))
+        if params.get("watch"):
+            events, self.events[kind] = self.events[kind], []
+            return Response(lines=events)
+        return Response({"metadata": {"resourceVersion": "1"}, "items": self.lists[kind]})
+
+    async def list_node(self, _preload_content=False, **params):
+        return self._answer("nodes", params)
+
+    async def list_pod_for_all_namespaces(self, _preload_content=False, **params):
+        return self._answer("pods", params)
+
+
+@pytest.mark.parametrize(
+    ("allocatable", "boards"),
+    [("1k", 1000), ("2Ki", 2048), ("1e3", 1000), ("4", 4), ("1E", 10**18)],
+)
+def test_quantities_the_api_server_writes(allocatable, boards):
+    assert node_facts(node("n", allocatable), frozenset([U250]))[1] == {U250: boards}
+
+
+async def test_watch_reads_1k_and_survives_any_pod(log_capture):
+    """A pod requesting `1k` boards is counted; unusable pods anywhere are logged and skipped."""
+    hostile = [
+        pod("bad-quantity", "big", "lots", namespace="batch"),
+        {"metadata": {"name": "no-uid"}, "spec": {"containers": "not a list"}},
+        pod("weird-spec", "big", "1", namespace="other", initContainers=[None, {"resources": 7}]),
+        "not even an object",
+        {"metadata": {"uid": "x"}, "spec": {"containers": [{"resources": {"limits": [1]}}]}},
+    ]
+    api = FakeApi(
+        nodes=[node("big", "2k"), node("odd", "500m"), {"metadata": {}}],
+        pods=[pod("thousand", "big", "1k"), *hostile],
+        pod_events=[
+            b"not json\n",
+            {"type": "ADDED", "object": pod("later", "big", "1e2")},
+            {"type": "MODIFIED", "object": {"metadata": {"uid": 5}}},
+            {"type": "SURPRISE", "object": {}},
+            {"type": "ADDED", "object": pod("more", "big", "2Ki", namespace="kube-system")},
+        ],
+    )
+    ledger = CapacityLedger.for_catalog(CATALOG)
+    watch = CapacityWatch(api, ledger, watch_timeout=1)
+    await watch.start()
+    assert watch.ready.is_set()
+    for _ in range(100):
+        if ledger.pod_count == 4:
+            break
+        await asyncio.sleep(0.01)
+    cap = ledger.board(U250)
+    # 2000 + 1 (500m rounds up, as the scheduler's Quantity.Value() does)
+    assert cap.total == 2001
+    assert cap.in_use == 1000 + 1 + 100 + 2048
+    assert ("pods", True) in api.calls  # still watching
+    assert "lots" in log_capture.text and "not counted" in log_capture.text
+    await watch.stop()
+
+
+def test_pod_request_counts_init_containers_like_the_scheduler():
+    spec = {"initContainers": [{"resources": {"limits": {U250: "3"}}}]}
+    uid, node_name, requests, active = pod_facts(pod("u", "n", "1", **spec), frozenset([U250]))
+    assert requests == {U250: 3}

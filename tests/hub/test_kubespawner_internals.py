@@ -128,6 +128,47 @@ async def test_get_initialized_profile_list_fills_slug_and_defaults(spawner):
     )
 
 
+async def test_render_options_form_renders_the_template_with_defaults_selected(spawner, tmp_path):
+    what = "KubeSpawner._render_options_form"
+    profiles = [
+        {"display_name": "CPU", "slug": "cpu"},
+        {
+            "display_name": "U280",
+            "slug": "u280",
+            "default": True,
+            "profile_options": {
+                "count": {
+                    "display_name": "Boards",
+                    "choices": {"1": {"display_name": "one"}, "2": {"display_name": "two"}},
+                }
+            },
+        },
+    ]
+    profiles[1]["profile_options"]["count"]["choices"]["2"]["default"] = True
+    saved = {"profile": "cpu"}
+    spawner.user_options = saved
+    with relied_on(what, "it no longer renders a profile list"):
+        html = internals.render_options_form(spawner, profiles, {})
+    assert spawner.user_options is saved, changed(what, "user_options were not restored")
+    radio = re.search(r'<input type="radio"[^>]*value="u280"[^>]*/>', html, re.S)
+    assert radio and "checked" in radio.group(0), changed(
+        what, "the form no longer checks the profile marked default"
+    )
+    assert re.search(r'<option value="2"\s+selected>two</option>', html), changed(
+        what, "the form no longer selects the choice marked default"
+    )
+    assert 'name="profile-option-u280--count"' in html, changed(
+        what, "form fields are no longer named profile-option-<slug>--<option>"
+    )
+    # how jupyterhub-fancy-profiles plugs in: a form.html in the additional paths
+    (tmp_path / "form.html").write_text("{{ profile_list|tojson }}")
+    spawner.additional_profile_form_template_paths = [str(tmp_path)]
+    rendered = json.loads(internals.render_options_form(spawner, profiles, {}))
+    assert [p["slug"] for p in rendered] == ["cpu", "u280"], changed(
+        what, "a form.html in additional_profile_form_template_paths is no longer used"
+    )
+
+
 # -- kubespawner_override -------------------------------------------------------------
 
 
