@@ -33,7 +33,7 @@ Press Ctrl-C to stop everything.
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    state = Path(args.state_dir) if args.state_dir else Path(tempfile.mkdtemp(prefix="fpga-demo-"))
+    state = Path(args.state_dir or tempfile.mkdtemp(prefix="fpga-demo-")).resolve()
     stack = DemoStack(state_dir=state, port=args.port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

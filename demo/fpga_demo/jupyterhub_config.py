@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+from kubespawner.slugs import safe_slug
+
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
 here = Path(__file__).resolve().parent
@@ -60,12 +62,10 @@ c.KubeSpawner.mem_guarantee = "1G"
 c.Spawner.default_url = os.environ.get("FPGA_DEMO_DEFAULT_URL", "/lab")
 
 # Home directories: a hostPath volume per user, seeded with the example notebooks.
-c.KubeSpawner.volumes = [
-    {
-        "name": "home",
-        "hostPath": {"path": str(state / "home" / "{username}"), "type": "DirectoryOrCreate"},
-    }
-]
+# The directory is named by kubespawner's safe slug of the user name, the same
+# string its `{username}` expands to (`Jane.Doe@x` -> `jane-doe-x---<hash>`),
+# and the hook below writes that one path into both the volume and the seed,
+# so the notebooks always land in the directory the pod mounts.
 c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
 c.KubeSpawner.working_dir = "/home/jovyan"
 c.KubeSpawner.environment = {
@@ -74,9 +74,17 @@ c.KubeSpawner.environment = {
 }
 
 
+def home_dir(username):
+    """The user's home on this machine, named like kubespawner's `{username}`."""
+    return state / "home" / safe_slug(username, max_length=48)
+
+
 def seed_home(spawner):
     """Give each user the example notebooks, never overwriting their own files."""
-    home = state / "home" / spawner.user.name
+    home = home_dir(spawner.user.name)
+    spawner.volumes = [
+        {"name": "home", "hostPath": {"path": str(home), "type": "DirectoryOrCreate"}}
+    ]
     notebooks = Path(os.environ.get("FPGA_DEMO_NOTEBOOKS", here / "notebooks"))
     for source in notebooks.rglob("*") if notebooks.is_dir() else []:
         target = home / source.relative_to(notebooks)

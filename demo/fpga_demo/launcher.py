@@ -165,6 +165,9 @@ class DemoStack:
 
     def start(self) -> None:
         check_dependencies()
+        # Every child runs with cwd=state_dir and is handed paths inside it: a
+        # relative state_dir would be resolved twice (state/state/cluster).
+        self.state_dir = Path(self.state_dir).resolve()
         if not port_is_free(self.port):
             raise DemoError(f"port {self.port} is already in use; stop what uses it or pass --port")
         self.state_dir.mkdir(parents=True, exist_ok=True)

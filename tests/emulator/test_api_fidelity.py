@@ -115,7 +115,7 @@ async def test_invalid_pod_is_a_422_with_field_causes(v1):
     }
     assert (
         causes[f"spec.containers[0].resources.limits[{U250}]"]["message"]
-        == 'Invalid value: "0.5": must be an integer'
+        == 'Invalid value: "500m": must be an integer'
     )
     assert (
         causes["spec.containers[0].resources.requests"]["message"]

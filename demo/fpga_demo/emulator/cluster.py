@@ -31,6 +31,9 @@ from .apiserver.http_api import make_app
 from .apiserver.store import Store
 from .autoscaler import GROUP_LABEL, Autoscaler
 from .config import ClusterSpec, NodeGroupSpec, NodeTemplate, load_cluster_file, parse_cluster
+from .controllers.endpoints import EndpointsController
+from .controllers.garbage_collector import GarbageCollector
+from .controllers.taint_eviction import TaintEviction
 from .events import EventRecorder
 from .kubeconfig import client_configuration, write_kubeconfig
 from .kubelet.kubelet import Kubelet
@@ -87,6 +90,14 @@ class EmulatedCluster:
             self._group_node,
             self.add_node_object,
         )
+        self.gc = GarbageCollector(
+            self.store, lambda plural, ns, name: self.api.delete(plural, ns, name, {})
+        )
+        self.api.gc = self.gc
+        self.endpoints = EndpointsController(self.store)
+        self.taint_eviction = TaintEviction(
+            self.store, self.recorder, lambda ns, name: self.api.delete_pod(ns, name, None)
+        )
         self.store.add_listener(self._bind_claims)
         self.url = ""
         self.port = 0
@@ -119,6 +130,8 @@ class EmulatedCluster:
             self.add_node_object(node_manifest(node.name, node.template))
         self.scheduler.start()
         self.autoscaler.start()
+        self.gc.start()
+        self.endpoints.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self.recorder.run_expiry()))
         sockets = bind_sockets(port, host, family=socket.AF_INET)
         self._server = HTTPServer(make_app(self.api, self.kubelet))
@@ -140,6 +153,7 @@ class EmulatedCluster:
         await self.kubelet.stop()
         await self.scheduler.stop()
         await self.autoscaler.stop()
+        self.taint_eviction.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

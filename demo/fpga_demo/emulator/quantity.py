@@ -89,8 +89,66 @@ def is_whole(amount: Fraction) -> bool:
     return amount.denominator == 1
 
 
+_DECIMAL_SUFFIX = {
+    -9: "n",
+    -6: "u",
+    -3: "m",
+    0: "",
+    3: "k",
+    6: "M",
+    9: "G",
+    12: "T",
+    15: "P",
+    18: "E",
+}
+_BINARY_SUFFIX = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
+
+
+def canonical(value: object) -> str:
+    """The quantity as the API server stores and returns it (`resource.Quantity.String()`).
+
+    The format comes from the suffix that was sent: binary (Ki..Ei), decimal
+    exponent (e3) or decimal SI (none, n..E). The amount is rounded up to a
+    nano, written as the smallest whole mantissa with an exponent that is a
+    multiple of 3 (`0.5` -> `500m`, `1000` -> `1k`, `1.5Gi` -> `1536Mi`), and a
+    binary amount under 1Ki or not whole is written in decimal SI instead.
+    Raises QuantityError for what is not a quantity.
+    """
+    amount = parse_quantity(value)
+    text = value.strip() if isinstance(value, str) else str(value)
+    suffix = _QUANTITY_RE.match(text).group(2) if _QUANTITY_RE.match(text) else ""  # type: ignore[union-attr]
+    if (amount * 10**9).denominator != 1:  # below a nano: rounded up (away from zero)
+        nanos = amount * 10**9
+        whole = (
+            -((-nanos.numerator) // nanos.denominator)
+            if amount > 0
+            else nanos.numerator // nanos.denominator
+        )
+        amount = Fraction(whole, 10**9)
+    if amount == 0:
+        return "0"
+    if suffix in _BINARY and amount.denominator == 1 and abs(amount) >= 1024:
+        number, power = amount.numerator, 0
+        while number % 1024 == 0 and power < len(_BINARY_SUFFIX) - 1:
+            number //= 1024
+            power += 1
+        return f"{number}{_BINARY_SUFFIX[power]}"
+    mantissa, exponent = int(amount * 10**9), -9
+    while mantissa % 10 == 0:
+        mantissa //= 10
+        exponent += 1
+    shift = exponent % 3
+    mantissa, exponent = mantissa * 10**shift, exponent - shift
+    if suffix[:1] in ("e", "E"):
+        return f"{mantissa}" if exponent == 0 else f"{mantissa}e{exponent}"
+    if exponent in _DECIMAL_SUFFIX:
+        return f"{mantissa}{_DECIMAL_SUFFIX[exponent]}"
+    return f"{mantissa}e{exponent}"
+
+
 def as_wire(value: object) -> object:
-    """Quantities travel as strings: a JSON number sent by a client comes back as one."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """A quantity in its canonical form (see `canonical`); anything else unchanged for validation."""
+    try:
+        return canonical(value)
+    except QuantityError:
         return value
-    return format_quantity(parse_quantity(value))

@@ -17,9 +17,18 @@ from typing import Any
 
 from ..clock import now_rfc3339
 from . import errors
-from .defaults import DEFAULTERS, ClusterIPs, default_service
-from .patch import apply_patch
+from .apply import record_update, server_side_apply
+from .defaults import (
+    DEFAULTERS,
+    ClusterIPs,
+    default_secret,
+    default_service,
+    default_service_ports,
+)
+from .fields import FieldValidation
+from .patch import APPLY, apply_patch
 from .resources import RESOURCES, ResourceType
+from .schema import kind_schema
 from .selectors import SelectorError, make_matcher, parse_field_selector, parse_label_selector
 from .store import Store, Watch, parse_resource_version
 from .validate_pod import decode_pod
@@ -44,6 +53,7 @@ class Api:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.cluster_ips = ClusterIPs()
+        self.gc: Any = None  # the garbage collector, for propagationPolicy (set by the cluster)
         store.add_listener(self._finish_namespace_termination)
 
     # -- helpers -------------------------------------------------------------
@@ -56,7 +66,13 @@ class Api:
         if ns.get("status", {}).get("phase") == "Terminating":
             raise errors.namespace_terminating(namespace or "", rtype.plural, name)
 
-    def _prepare_body(self, rtype: ResourceType, namespace: str | None, body: Any) -> dict:
+    def _prepare_body(
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        body: Any,
+        fields: FieldValidation | None = None,
+    ) -> dict:
         if not isinstance(body, dict):
             raise errors.bad_request(
                 f'{rtype.kind} in version "v1" cannot be handled as a {rtype.kind}: body must be a JSON object'
@@ -86,12 +102,23 @@ class Api:
             "generation",
         ):
             meta.pop(server_owned, None)
+        (fields or FieldValidation()).check(obj, rtype.kind)
         return obj
 
     # -- verbs ---------------------------------------------------------------
-    def create(self, plural: str, namespace: str | None, body: Any, dry_run: bool = False) -> dict:
+    def create(
+        self,
+        plural: str,
+        namespace: str | None,
+        body: Any,
+        dry_run: bool = False,
+        fields: FieldValidation | None = None,
+        manager: str = "",
+    ) -> dict:
         rtype = resource_type(plural)
-        obj = self._prepare_body(rtype, namespace, body)
+        obj = self._prepare_body(rtype, namespace, body, fields)
+        if manager and not obj["metadata"].get("managedFields"):
+            record_update(None, obj, kind_schema(rtype.kind), manager)
         meta = obj["metadata"]
         meta.pop("resourceVersion", None)
         self._check_namespace(rtype, namespace, meta.get("name") or meta.get("generateName") or "")
@@ -182,17 +209,19 @@ class Api:
         body: Any,
         subresource: str = "",
         dry_run: bool = False,
+        fields: FieldValidation | None = None,
+        manager: str = "",
     ) -> dict:
         """PUT: replace the object (or only its status on the /status subresource)."""
         rtype = resource_type(plural)
         old = self.store.must_get(plural, namespace, name)
-        obj = self._prepare_body(rtype, namespace, body)
+        obj = self._prepare_body(rtype, namespace, body, fields)
         if obj["metadata"].get("name", name) != name:
             raise errors.bad_request(
                 f"the name of the object ({obj['metadata'].get('name')}) does not match the name on the URL ({name})"
             )
         return self._store_update(
-            rtype, old, obj, subresource, obj["metadata"].get("resourceVersion"), dry_run
+            rtype, old, obj, subresource, obj["metadata"].get("resourceVersion"), dry_run, manager
         )
 
     def patch(
@@ -204,18 +233,31 @@ class Api:
         body: Any,
         subresource: str = "",
         dry_run: bool = False,
+        fields: FieldValidation | None = None,
+        manager: str = "",
+        force: bool = False,
     ) -> dict:
+        """PATCH of every type; apply patches (server-side apply) need their field manager."""
         rtype = resource_type(plural)
         old = self.store.must_get(plural, namespace, name)
-        patched = apply_patch(content_type, with_kind(rtype, old), body)
+        if content_type.split(";", 1)[0].strip().lower() == APPLY:
+            patched = server_side_apply(
+                with_kind(rtype, old), body, kind_schema(rtype.kind), manager, force
+            )
+        else:
+            patched = apply_patch(
+                content_type, with_kind(rtype, old), body, kind_schema(rtype.kind)
+            )
         if not isinstance(patched, dict):
             raise errors.bad_request("patch result is not an object")
         expect = None
         if isinstance(body, dict):
             expect = (body.get("metadata") or {}).get("resourceVersion")
-        obj = self._prepare_body(rtype, namespace, patched)
+        obj = self._prepare_body(rtype, namespace, patched, fields)
         obj["metadata"]["name"] = name
-        return self._store_update(rtype, old, obj, subresource, expect, dry_run)
+        if content_type.split(";", 1)[0].strip().lower() == APPLY:
+            manager = ""  # server_side_apply has written managedFields already
+        return self._store_update(rtype, old, obj, subresource, expect, dry_run, manager)
 
     def _store_update(
         self,
@@ -225,6 +267,7 @@ class Api:
         subresource: str,
         expect_rv: str | None,
         dry_run: bool,
+        manager: str = "",
     ) -> dict:
         meta = obj["metadata"]
         if expect_rv and expect_rv != old["metadata"]["resourceVersion"]:
@@ -255,17 +298,25 @@ class Api:
             if rtype.has_status:
                 new["status"] = old.get("status", {})
             if rtype.plural == "secrets":
-                from .defaults import default_secret
-
                 default_secret(new)
+            if rtype.plural == "services":
+                default_service_ports(new)
             validate(rtype.plural, rtype.kind, new, old)
+            if manager:
+                record_update(old, new, kind_schema(rtype.kind), manager)
         if dry_run:
             return new
         return self.store.replace(rtype.plural, new, expect_rv)
 
     def delete(
-        self, plural: str, namespace: str | None, name: str, options: Mapping[str, Any]
+        self,
+        plural: str,
+        namespace: str | None,
+        name: str,
+        options: Mapping[str, Any],
+        dry_run: bool = False,
     ) -> dict[str, Any]:
+        """DELETE with DeleteOptions: preconditions, grace period, propagationPolicy, dryRun."""
         rtype = resource_type(plural)
         obj = self.store.must_get(plural, namespace, name)
         uid = (options.get("preconditions") or {}).get("uid")
@@ -276,7 +327,33 @@ class Api:
                 "Conflict",
                 {"name": name, "kind": plural},
             )
-        if plural == "pods":
+        version = (options.get("preconditions") or {}).get("resourceVersion")
+        if version and version != obj["metadata"]["resourceVersion"]:
+            raise errors.conflict(plural, name)
+        policy = options.get("propagationPolicy")
+        if policy is None and options.get("orphanDependents") is not None:
+            policy = "Orphan" if options["orphanDependents"] else "Background"
+        if policy not in (None, "Orphan", "Foreground", "Background"):
+            raise errors.invalid_object(
+                "DeleteOptions",
+                "",
+                [
+                    errors.unsupported(
+                        "propagationPolicy", policy, ["Foreground", "Background", "Orphan"]
+                    )
+                ],
+            )
+        if dry_run:  # nothing is deleted; the answer is what a real delete would answer
+            return (
+                with_kind(rtype, obj)
+                if rtype.delete_returns_object
+                else _success(name, plural, obj)
+            )
+        if policy == "Orphan" and self.gc is not None:
+            self.gc.orphan(obj)
+        if policy == "Foreground" and self.gc is not None and plural != "namespaces":
+            result = self.gc.start_foreground(plural, obj)
+        elif plural == "pods":
             result = self.delete_pod(namespace, name, options.get("gracePeriodSeconds"))
         elif plural == "namespaces":
             result = self._terminate_namespace(name)
@@ -286,13 +363,7 @@ class Api:
                 self.cluster_ips.release(result["spec"]["clusterIP"])
         if rtype.delete_returns_object:
             return with_kind(rtype, result)
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": {"name": name, "kind": plural, "uid": obj["metadata"]["uid"]},
-        }
+        return _success(name, plural, obj)
 
     def delete_pod(self, namespace: str | None, name: str, grace: int | None) -> dict:
         """Graceful deletion: a running pod is marked and the kubelet finishes it."""
@@ -353,6 +424,16 @@ class Api:
             return
         if not self.store.list("pods", lambda o: o["metadata"].get("namespace") == name):
             self.store.remove("namespaces", None, name)
+
+
+def _success(name: str, plural: str, obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": name, "kind": plural, "uid": obj["metadata"]["uid"]},
+    }
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:

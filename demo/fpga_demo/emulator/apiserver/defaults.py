@@ -141,14 +141,23 @@ def default_service(service: dict[str, Any], ips: ClusterIPs) -> None:
         spec.setdefault("ipFamilies", ["IPv4"])
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         spec.setdefault("internalTrafficPolicy", "Cluster")
-    for port in spec.get("ports") or []:
+    default_service_ports(service)
+    service["status"] = {"loadBalancer": {}}
+
+
+def default_service_ports(service: dict[str, Any]) -> None:
+    """On every write, not only on create: an update's new port gets these too."""
+    for port in (service.get("spec") or {}).get("ports") or []:
         port.setdefault("protocol", "TCP")
         port.setdefault("targetPort", port.get("port"))
-    service["status"] = {"loadBalancer": {}}
 
 
 def default_pvc(pvc: dict[str, Any]) -> None:
     spec = pvc.setdefault("spec", {})
+    resources = spec.get("resources") or {}
+    for section in ("requests", "limits"):
+        if isinstance(resources.get(section), dict):
+            resources[section] = {k: as_wire(v) for k, v in resources[section].items()}
     spec.setdefault("volumeMode", "Filesystem")
     spec.setdefault("storageClassName", "emulated-local")
     pvc["status"] = {"phase": "Pending"}

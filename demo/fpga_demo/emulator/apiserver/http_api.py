@@ -14,119 +14,24 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from tornado import web
 from tornado.iostream import StreamClosedError
 
 from . import errors
 from .api import API_VERSION, Api, resource_type, with_kind
+from .apply import server_side_apply
+from .fields import FieldValidation
+from .http_base import BaseHandler, _bool
+from .http_discovery import DiscoveryHandler, OpenAPIHandler
+from .http_exec import ExecHandler
+from .pod_subresources import bind, evict
 from .resources import RESOURCES
+from .schema import kind_schema
+from .table import to_table, wants_table
 
 log = logging.getLogger("fpga_demo.emulator.http")
 
 DEFAULT_WATCH_SECONDS = 1800  # the API server's --min-request-timeout
-VERSION = {
-    "major": "1",
-    "minor": "31",
-    "gitVersion": "v1.31.0-emulated",
-    "gitCommit": "emulated",
-    "gitTreeState": "clean",
-    "buildDate": "2024-08-13T00:00:00Z",
-    "goVersion": "n/a",
-    "compiler": "python",
-    "platform": "linux/amd64",
-}
-
-
-def _bool(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("true", "1", "yes")
-
-
-class BaseHandler(web.RequestHandler):
-    """JSON in, JSON out, every error as a `Status` body."""
-
-    def initialize(self, api: Api) -> None:
-        self.api = api
-
-    def write_json(self, body: Any, code: int = 200) -> None:
-        self.set_status(code)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None))[1]
-        if isinstance(exc, errors.ApiError):
-            err = exc
-        elif isinstance(exc, web.HTTPError) and status_code < 500:
-            err = errors.ApiError(status_code, exc.log_message or self._reason)
-        else:
-            err = errors.ApiError(500, f"Internal error occurred: {exc!r}", "InternalError")
-        self.set_status(err.code)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(err.status_body()))
-
-    def log_exception(self, typ, value, tb) -> None:  # type: ignore[override]
-        if isinstance(value, errors.ApiError):
-            return  # an answer, not a server fault
-        super().log_exception(typ, value, tb)
-
-    def query(self) -> dict[str, str]:
-        return {k: self.get_query_argument(k) for k in self.request.query_arguments}
-
-    def body_json(self) -> Any:
-        raw = self.request.body or b""
-        if not raw.strip():
-            return None
-        content_type = self.request.headers.get("Content-Type", "")
-        try:
-            if "yaml" in content_type:
-                return yaml.safe_load(raw)
-            return json.loads(raw)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise errors.bad_request(
-                f"the body of the request could not be decoded: {exc}"
-            ) from None
-
-
-class DiscoveryHandler(BaseHandler):
-    def get(self, what: str) -> None:
-        if what == "version":
-            self.write_json(VERSION)
-        elif what in ("healthz", "livez", "readyz"):
-            self.set_header("Content-Type", "text/plain")
-            self.finish("ok")
-        elif what == "api":
-            self.write_json(
-                {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
-            )
-        elif what == "apis":
-            self.write_json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
-        else:
-            self.write_json(
-                {
-                    "kind": "APIResourceList",
-                    "groupVersion": "v1",
-                    "resources": [
-                        {
-                            "name": r.plural,
-                            "singularName": r.kind.lower(),
-                            "namespaced": r.namespaced,
-                            "kind": r.kind,
-                            "shortNames": list(r.short_names),
-                            "verbs": [
-                                "create",
-                                "delete",
-                                "get",
-                                "list",
-                                "patch",
-                                "update",
-                                "watch",
-                            ],
-                        }
-                        for r in RESOURCES.values()
-                    ],
-                }
-            )
 
 
 def parse_path(path: str) -> tuple[str, str | None, str | None, str, bool]:
@@ -166,33 +71,58 @@ class ResourceHandler(BaseHandler):
     async def get(self, path: str) -> None:
         plural, namespace, name, sub, legacy_watch = parse_path(path)
         query = self.query()
+        table = wants_table(self.request.headers.get("Accept", ""))
+        kind = resource_type(plural).kind
+        include = query.get("includeObject") or "Metadata"
         if name is None:
             if legacy_watch or _bool(query.get("watch")):
-                await self._stream_watch(plural, namespace, query)
+                await self._stream_watch(plural, namespace, query, table)
             else:
-                self.write_json(await self.api.list(plural, namespace, query))
+                listed = await self.api.list(plural, namespace, query)
+                if table:
+                    rv = listed["metadata"]["resourceVersion"]
+                    listed = {**to_table(kind, listed["items"], rv, include), "metadata": listed["metadata"]}  # fmt: skip
+                self.write_json(listed)
             return
         if sub == "log" and plural == "pods":
             self._write_log(namespace, name, query)
             return
         if sub not in ("", "status"):
             raise errors.route_not_found()
-        self.write_json(self.api.get(plural, namespace, name))
+        obj = self.api.get(plural, namespace, name)
+        if table:
+            obj = to_table(kind, [obj], obj["metadata"]["resourceVersion"], include)
+        self.write_json(obj)
 
     def post(self, path: str) -> None:
         plural, namespace, name, sub, _ = parse_path(path)
+        if plural == "pods" and name is not None and sub in ("eviction", "binding"):
+            body = self.body_json() or {}
+            if sub == "eviction":
+                options = self._delete_options(body.get("deleteOptions"))
+                dry_run = self.dry_run() or "All" in (options.get("dryRun") or [])
+                self.write_json(evict(self.api, namespace, name, body, options, dry_run), 201)
+            else:
+                self.write_json(bind(self.api, namespace, name, body, self.dry_run()), 201)
+            return
         if name is not None:
             raise errors.method_not_allowed("POST")
-        dry_run = self.get_query_argument("dryRun", "") == "All"
-        created = self.api.create(plural, namespace, self.body_json(), dry_run=dry_run)
+        fields = FieldValidation.from_query(self.get_query_argument("fieldValidation", None))
+        created = self.api.create(
+            plural, namespace, self.body_json(), self.dry_run(), fields, self.manager()
+        )
+        self._warn(fields)
         self.write_json(with_kind(resource_type(plural), created), 201)
 
     def put(self, path: str) -> None:
         plural, namespace, name, sub, _ = parse_path(path)
         if name is None:
             raise errors.method_not_allowed("PUT")
-        dry_run = self.get_query_argument("dryRun", "") == "All"
-        updated = self.api.update(plural, namespace, name, self.body_json(), sub, dry_run)
+        fields = FieldValidation.from_query(self.get_query_argument("fieldValidation", None))
+        updated = self.api.update(
+            plural, namespace, name, self.body_json(), sub, self.dry_run(), fields, self.manager()
+        )
+        self._warn(fields)
         self.write_json(with_kind(resource_type(plural), updated))
 
     def patch(self, path: str) -> None:
@@ -200,37 +130,77 @@ class ResourceHandler(BaseHandler):
         if name is None:
             raise errors.method_not_allowed("PATCH")
         content_type = self.request.headers.get("Content-Type", "")
-        dry_run = self.get_query_argument("dryRun", "") == "All"
-        if (
-            content_type.startswith("application/apply-patch")
-            and self.api.store.get(plural, namespace, name) is None
-        ):
+        dry_run = self.dry_run()
+        fields = FieldValidation.from_query(self.get_query_argument("fieldValidation", None))
+        force = _bool(self.get_query_argument("force", None))
+        applying = content_type.startswith("application/apply-patch")
+        manager = self.get_query_argument("fieldManager", None) or (
+            "" if applying else self.manager()
+        )
+        if applying and self.api.store.get(plural, namespace, name) is None:
             body = self.body_json() or {}
+            body = {**body, "metadata": {**(body.get("metadata") or {}), "name": name}}
+            spec = kind_schema(resource_type(plural).kind)
             created = self.api.create(
                 plural,
                 namespace,
-                {**body, "metadata": {**(body.get("metadata") or {}), "name": name}},
+                server_side_apply({}, body, spec, manager, force),
                 dry_run,
+                fields,
             )
+            self._warn(fields)
             self.write_json(with_kind(resource_type(plural), created), 201)
             return
         patched = self.api.patch(
-            plural, namespace, name, content_type, self.body_json(), sub, dry_run
-        )
+            plural, namespace, name, content_type, self.body_json(), sub, dry_run, fields,
+            manager, force,
+        )  # fmt: skip
+        self._warn(fields)
         self.write_json(with_kind(resource_type(plural), patched))
+
+    def manager(self) -> str:
+        """The field manager of a write: `fieldManager`, else the user agent's first word."""
+        given = self.get_query_argument("fieldManager", None)
+        if given:
+            return given
+        agent = self.request.headers.get("User-Agent", "")
+        return agent.split("/", 1)[0].strip()[:128] or "unknown"
+
+    def _warn(self, fields: FieldValidation) -> None:
+        for warning in fields.warnings:
+            self.add_header("Warning", "299 - " + json.dumps(warning))
 
     def delete(self, path: str) -> None:
         plural, namespace, name, sub, _ = parse_path(path)
         if name is None or sub:
             raise errors.method_not_allowed("DELETE")
-        options: dict[str, Any] = dict(self.body_json() or {})
+        options = self._delete_options(self.body_json())
+        dry_run = self.dry_run() or "All" in (options.get("dryRun") or [])
+        self.write_json(self.api.delete(plural, namespace, name, options, dry_run))
+
+    def _delete_options(self, body: Any) -> dict[str, Any]:
+        """DeleteOptions from the body, overridden by the query parameters of the same names."""
+        options: dict[str, Any] = dict(body or {})
         grace = self.get_query_argument("gracePeriodSeconds", None)
         if grace is not None:
             try:
                 options["gracePeriodSeconds"] = int(grace)
             except ValueError:
                 raise errors.bad_request(f"gracePeriodSeconds: Invalid value: {grace!r}") from None
-        self.write_json(self.api.delete(plural, namespace, name, options))
+        policy = self.get_query_argument("propagationPolicy", None)
+        if policy is not None:
+            options["propagationPolicy"] = policy
+        return options
+
+    def dry_run(self) -> bool:
+        """`?dryRun=All` on any writing verb; the API server knows no other value."""
+        values = self.get_query_arguments("dryRun")
+        for value in values:
+            if value != "All":
+                raise errors.bad_request(
+                    f'Invalid dryRun value: "{value}": supported values: "All"'
+                )
+        return bool(values)
 
     def _write_log(self, namespace: str | None, name: str, query: Mapping[str, str]) -> None:
         pod = self.api.store.must_get("pods", namespace, name)
@@ -243,7 +213,7 @@ class ResourceHandler(BaseHandler):
         self.finish(text)
 
     async def _stream_watch(
-        self, plural: str, namespace: str | None, query: Mapping[str, str]
+        self, plural: str, namespace: str | None, query: Mapping[str, str], table: bool = False
     ) -> None:
         try:
             timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
@@ -264,6 +234,13 @@ class ResourceHandler(BaseHandler):
             return
         self._watch = watch
         rtype = resource_type(plural)
+        include = query.get("includeObject") or "Metadata"
+
+        def shown(obj: dict) -> dict:
+            if table:
+                return to_table(rtype.kind, [obj], obj["metadata"]["resourceVersion"], include)
+            return with_kind(rtype, obj)
+
         send_initial = _bool(query.get("sendInitialEvents"))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(timeout, 0)
@@ -291,12 +268,12 @@ class ResourceHandler(BaseHandler):
                     break
                 if kind == "CLOSED":
                     return
-                lines = [json.dumps({"type": kind, "object": with_kind(rtype, obj)})]
+                lines = [json.dumps({"type": kind, "object": shown(obj)})]
                 while not watch.queue.empty():
                     kind, obj = watch.queue.get_nowait()
                     if kind == "CLOSED":
                         return
-                    lines.append(json.dumps({"type": kind, "object": with_kind(rtype, obj)}))
+                    lines.append(json.dumps({"type": kind, "object": shown(obj)}))
                 self.write("\n".join(lines) + "\n")
                 await self.flush()
         except StreamClosedError:
@@ -321,7 +298,13 @@ def make_app(api: Api, kubelet: Any = None) -> web.Application:
     return web.Application(
         [
             (r"/(version|healthz|livez|readyz|api|apis)/?", DiscoveryHandler, {"api": api}),
+            (r"/openapi/(v2|v3)/?(.*)", OpenAPIHandler, {"api": api}),
             (r"/api/(v1)/?", DiscoveryHandler, {"api": api}),
+            (
+                r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/exec",
+                ExecHandler,
+                {"api": api, "kubelet": kubelet},
+            ),
             (r"/api/v1/(.+)", ResourceHandler, {"api": api, "kubelet": kubelet}),
         ],
         default_handler_class=NotFoundHandler,

@@ -1,8 +1,7 @@
-"""PATCH bodies: JSON merge patch, strategic merge patch, JSON patch.
+"""PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), and the dispatch.
 
-Strategic merge differs from JSON merge for lists that have a merge key in
-the Kubernetes types (containers and env by name, volumeMounts by mountPath,
-conditions by type...): those merge element by element, others are replaced.
+Strategic merge patch, which merges lists by each type's merge key, is in
+`strategic.py`; server-side apply in `apply.py`.
 """
 
 from __future__ import annotations
@@ -10,23 +9,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import errors
+from . import errors, strategic
+from .schema import Spec
 
-MERGE_TYPES = {"application/merge-patch+json", "application/apply-patch+yaml"}
+MERGE = "application/merge-patch+json"
+APPLY = "application/apply-patch+yaml"
 STRATEGIC = "application/strategic-merge-patch+json"
-# patchMergeKey of the core/v1 list fields clients patch.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "volumes": "name",
-    "env": "name",
-    "volumeMounts": "mountPath",
-    "ports": "containerPort",
-    "imagePullSecrets": "name",
-    "conditions": "type",
-    "addresses": "type",
-}
 JSON_PATCH = "application/json-patch+json"
 ACCEPTED = (
     "application/json-patch+json, application/merge-patch+json, "
@@ -45,47 +33,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
-
-
-def strategic_merge(target: Any, patch: Any) -> Any:
-    """Like merge_patch, but lists with a merge key merge by it ($patch: delete removes)."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif key in MERGE_KEYS and isinstance(value, list) and isinstance(result.get(key), list):
-            result[key] = _merge_list(result[key], value, MERGE_KEYS[key])
-        else:
-            result[key] = strategic_merge(result.get(key), value)
-    return result
-
-
-def _merge_list(current: list, patch: list, merge_key: str) -> list:
-    merged = [copy.deepcopy(item) for item in current]
-    for item in patch:
-        if not isinstance(item, dict) or merge_key not in item:
-            return copy.deepcopy(patch)  # not mergeable: replace, as for plain lists
-        directive = item.get("$patch")
-        index = next(
-            (
-                i
-                for i, old in enumerate(merged)
-                if isinstance(old, dict) and old.get(merge_key) == item[merge_key]
-            ),
-            None,
-        )
-        if directive == "delete":
-            if index is not None:
-                merged.pop(index)
-            continue
-        clean = {k: v for k, v in item.items() if k != "$patch"}
-        if index is None:
-            merged.append(clean)
-        else:
-            merged[index] = strategic_merge(merged[index], clean)
-    return merged
 
 
 def _pointer(path: str) -> list[str]:
@@ -172,18 +119,17 @@ def json_patch(doc: Any, operations: Any) -> Any:
     return doc
 
 
-def apply_patch(content_type: str, current: dict, body: Any) -> dict:
+def apply_patch(content_type: str, current: dict, body: Any, spec: Spec) -> dict:
+    """The patched object, for every patch type but apply (which needs its field manager)."""
     content_type = content_type.split(";", 1)[0].strip().lower()
     if content_type == JSON_PATCH:
         return json_patch(current, body)
-    if content_type in MERGE_TYPES or content_type == STRATEGIC:
+    if content_type in (MERGE, STRATEGIC):
         if not isinstance(body, dict):
             raise errors.bad_request("a merge patch must be a JSON object")
-        return (
-            strategic_merge(current, body)
-            if content_type == STRATEGIC
-            else merge_patch(current, body)
-        )
+        if content_type == STRATEGIC:
+            return strategic.merge(current, body, spec)
+        return merge_patch(current, body)
     raise errors.ApiError(
         415,
         f"the body of the request was in an unknown format - accepted media types include: {ACCEPTED}",

@@ -106,6 +106,7 @@ RESOURCES: dict[str, ResourceType] = {
             has_status=True,
         ),
         ResourceType("serviceaccounts", "ServiceAccount", True, short_names=("sa",)),
+        ResourceType("endpoints", "Endpoints", True, short_names=("ep",)),
     )
 }
 

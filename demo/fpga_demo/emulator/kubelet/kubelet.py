@@ -3,8 +3,10 @@
 It watches the store like a real kubelet watches its pods: a pod bound to a
 node gets a PodWorker; a deletionTimestamp starts graceful termination; a pod
 removed outright (grace 0, its node deleted) is killed at once. It also plays
-the node IPAM controller: each node gets a /16 of 127.0.0.0/8 as its podCIDR and
+the node IPAM controller: each node gets a /20 of 127.0.0.0/8 as its podCIDR and
 each pod its own loopback address from it, so pod servers can all use 8888.
+Addresses are leased machine-wide (addresses.py), so emulators running side
+by side never give two pods the same address.
 """
 
 from __future__ import annotations
@@ -17,10 +19,15 @@ import tempfile
 from pathlib import Path
 
 from ..apiserver.store import Store
+from ..clock import now_rfc3339
 from ..config import KubeletOptions
 from ..events import EventRecorder
 from ..scheduler.fit import is_terminal
+from .addresses import AddressLeases, listening_addresses
+from .admission import admit
+from .exec import ExecContext
 from .pod_worker import PodWorker
+from .reaper import Reaper
 
 log = logging.getLogger("fpga_demo.emulator.kubelet")
 
@@ -36,7 +43,7 @@ class Kubelet:
         self.restart_backoff_seconds = options.restart_backoff_seconds
         self._tmp = None
         if options.state_dir:
-            self.state_dir = Path(options.state_dir)
+            self.state_dir = Path(options.state_dir).resolve()
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="k8s-emulator-")
             self.state_dir = Path(self._tmp.name)
@@ -49,6 +56,8 @@ class Kubelet:
         self._next_index = 1
         self._ips: dict[str, dict[str, str]] = {}  # node -> pod uid -> ip
         self._next_ip: dict[str, int] = {}
+        self.leases = AddressLeases()
+        self.reaper = Reaper()
         self._tasks: set[asyncio.Task] = set()
         self.running = False
         store.add_listener(self._on_change)
@@ -95,21 +104,24 @@ class Kubelet:
         return str(LOOPBACK + self._node_index.get(node, 0) * self.BLOCK + 1)
 
     def allocate_ip(self, node: str, uid: str) -> str:
-        """The pod's own loopback address from its node's podCIDR."""
+        """The pod's own loopback address from its node's podCIDR, leased machine-wide."""
         base = LOOPBACK + self._node_index[node] * self.BLOCK
-        used = set(self._ips.setdefault(node, {}).values())
+        self._ips.setdefault(node, {})
+        busy = listening_addresses()
         offset = self._next_ip.get(node, 1)
         for _ in range(self.BLOCK):
             offset = offset + 1 if offset < self.BLOCK - 2 else 2
             ip = str(base + offset)
-            if ip not in used:
+            if self.leases.acquire(ip, busy):
                 self._next_ip[node] = offset
                 self._ips[node][uid] = ip
                 return ip
         raise RuntimeError(f"node {node} has no free pod IPs")
 
     def release_ip(self, node: str, uid: str) -> None:
-        self._ips.get(node, {}).pop(uid, None)
+        ip = self._ips.get(node, {}).pop(uid, None)
+        if ip is not None:
+            self.leases.release(ip)
 
     # -- pods -----------------------------------------------------------------------
     def _spawn(self, coro) -> None:
@@ -147,6 +159,10 @@ class Kubelet:
             if "deletionTimestamp" in obj["metadata"]:
                 self._spawn(self._remove(obj))
                 return
+            rejection = self._admit(obj, node)
+            if rejection is not None:
+                self._reject(obj, node, *rejection)
+                return
             worker = PodWorker(self, obj)
             self.workers[uid] = worker
             worker.start()
@@ -155,6 +171,35 @@ class Kubelet:
         ):
             grace = float(obj["metadata"].get("deletionGracePeriodSeconds") or 0)
             self._spawn(worker.terminate(grace))
+
+    def _admit(self, pod: dict, node_name: str) -> tuple[str, str] | None:
+        node = self.store.get("nodes", None, node_name)
+        if node is None:
+            return None
+        running = (
+            self.store.get("pods", w.namespace, w.name)
+            for w in self.workers.values()
+            if w.node == node_name
+        )
+        return admit(pod, node, [p for p in running if p is not None])
+
+    def _reject(self, pod: dict, node: str, reason: str, message: str) -> None:
+        """The kubelet's rejectPod: phase Failed with its reason, and a Warning event."""
+
+        def fail(p: dict) -> None:
+            p["status"] = {
+                **(p.get("status") or {}),
+                "phase": "Failed",
+                "reason": reason,
+                "message": message,
+                "startTime": now_rfc3339(),
+            }
+
+        updated = self.store.mutate(
+            "pods", pod["metadata"]["namespace"], pod["metadata"]["name"], fail
+        )
+        if updated is not None:
+            self.recorder.record(updated, "Pod", "Warning", reason, message, "kubelet", host=node)
 
     async def _remove(self, pod: dict) -> None:
         with contextlib.suppress(Exception):
@@ -168,6 +213,8 @@ class Kubelet:
 
     def start(self) -> None:
         self.running = True
+        if self.options.run_processes:
+            self.reaper.start()
         for node in self.store.list("nodes"):
             self._register_node(node)
         for pod in self.store.list("pods"):
@@ -182,8 +229,36 @@ class Kubelet:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.leases.release_all()
+        self.reaper.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+
+    def exec_context(self, pod: dict, container: str | None) -> ExecContext:
+        """Where `kubectl exec` runs: a running container of this pod (the API's 400s if not)."""
+        from ..apiserver import errors
+
+        spec, name = pod["spec"], pod["metadata"]["name"]
+        names = [c["name"] for c in spec["containers"]]
+        every = names + [c["name"] for c in spec.get("initContainers") or []]
+        if not container:
+            if len(names) > 1:
+                raise errors.bad_request(
+                    f"a container name must be specified for pod {name}, "
+                    f"choose one of: [{' '.join(names)}]"
+                )
+            container = names[0]
+        elif container not in every:
+            raise errors.bad_request(f"container {container} is not valid for pod {name}")
+        worker = self.workers.get(pod["metadata"]["uid"])
+        if worker is not None:
+            state = worker.states.get(container) or worker.init_states.get(container) or {}
+            context = worker.contexts.get(container)
+            if context is not None and "running" in state.get("state", {}):
+                return context
+        raise errors.bad_request(
+            f'unable to upgrade connection: container not found ("{container}")'
+        )
 
     def read_log(self, pod: dict, container: str | None, tail_lines: str | None) -> str:
         from ..apiserver import errors

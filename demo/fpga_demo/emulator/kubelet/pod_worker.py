@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_rfc3339
+from .exec import ExecContext
 from .podenv import (
     ContainerConfigError,
     MountError,
@@ -28,7 +29,9 @@ from .podenv import (
     resolve_env,
     rewrite,
 )
-from .runtime import ContainerProcess, StartError, kill_marked
+from .probes import ReadinessProber
+from .reaper import INSTANCE_ENV
+from .runtime import MARKER_ENV, ContainerProcess, StartError, kill_marked
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -51,6 +54,8 @@ class PodWorker:
         self.volumes_ready = False
         self.terminating = False
         self.processes: dict[str, ContainerProcess] = {}
+        self.contexts: dict[str, ExecContext] = {}
+        self.probers: dict[str, ReadinessProber] = {}
         self.states: dict[str, dict[str, Any]] = {}
         self.init_states: dict[str, dict[str, Any]] = {}
         spec = pod["spec"]
@@ -126,6 +131,8 @@ class PodWorker:
             condition("ContainersReady", ready, reason),
             old.get("PodScheduled") or condition("PodScheduled", True),
         ]
+        kept = {c["type"] for c in conditions}
+        conditions += [c for kind, c in old.items() if kind not in kept]  # DisruptionTarget...
         for entry in conditions[2:4]:
             if not ready and reason == "ContainersNotReady":
                 entry["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
@@ -226,6 +233,10 @@ class PodWorker:
                     if mapped == workdir
                     else type(cwd)(mapped)
                 )
+            context_env = {**env, MARKER_ENV: f"{self.uid}/{container['name']}"}
+            if self.k.options.run_processes:
+                context_env[INSTANCE_ENV] = self.k.reaper.instance
+            self.contexts[container["name"]] = ExecContext(context_env, cwd, mounts, self.pod_ip)
             code = await self._run_once(container, state, argv, env, cwd, init)
             if code is None:
                 return False
@@ -260,7 +271,7 @@ class PodWorker:
         if not self.k.options.run_processes:
             state.update(
                 state={"running": {"startedAt": started}},
-                ready=not init,
+                ready=not init and not container.get("readinessProbe"),
                 started=True,
                 containerID=f"emulated://{self.uid[:8]}-{name}",
                 _ever_started=True,
@@ -269,6 +280,8 @@ class PodWorker:
             self.event("Normal", "Created", f"Created container {name}")
             self.event("Normal", "Started", f"Started container {name}")
             self.write_status()
+            if not init:
+                self._start_prober(container, state)
             if init:
                 state.update(
                     state={
@@ -285,7 +298,12 @@ class PodWorker:
                 return 0
             await asyncio.Event().wait()  # runs until the pod is deleted
         process = ContainerProcess(
-            argv, env, cwd, self.log_dir / f"{name}.log", f"{self.uid}/{name}"
+            argv,
+            env,
+            cwd,
+            self.log_dir / f"{name}.log",
+            f"{self.uid}/{name}",
+            self.k.reaper.instance,
         )
         self.processes[name] = process
         try:
@@ -312,7 +330,7 @@ class PodWorker:
         container_id = f"emulated://{pid}"
         state.update(
             state={"running": {"startedAt": started}},
-            ready=not init,
+            ready=not init and not container.get("readinessProbe"),
             started=True,
             containerID=container_id,
             _ever_started=True,
@@ -321,7 +339,10 @@ class PodWorker:
         self.event("Normal", "Created", f"Created container {name}")
         self.event("Normal", "Started", f"Started container {name}")
         self.write_status()
+        if not init:
+            self._start_prober(container, state)
         code = await process.wait()
+        self._stop_prober(name)
         terminated = {
             "exitCode": code,
             "reason": "Completed" if code == 0 else "Error",
@@ -332,6 +353,19 @@ class PodWorker:
         state.update(state={"terminated": terminated}, ready=False, started=False)
         self.write_status()
         return code
+
+    def _start_prober(self, container: dict, state: dict) -> None:
+        """Readiness from the container's readinessProbe, if it has one (else ready at start)."""
+        if container.get("readinessProbe"):
+            self._stop_prober(container["name"])
+            prober = ReadinessProber(self, container, state)
+            self.probers[container["name"]] = prober
+            prober.start()
+
+    def _stop_prober(self, name: str) -> None:
+        prober = self.probers.pop(name, None)
+        if prober is not None:
+            prober.stop()
 
     # -- the end ---------------------------------------------------------------
     async def terminate(self, grace: float) -> None:
@@ -355,6 +389,8 @@ class PodWorker:
         self.cleanup()
 
     async def _stop_processes(self, grace: float) -> None:
+        for name in list(self.probers):
+            self._stop_prober(name)
         if self.task and not self.task.done():
             self.task.cancel()
         results = await asyncio.gather(

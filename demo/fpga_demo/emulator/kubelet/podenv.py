@@ -262,11 +262,20 @@ def rewrite(text: str, mounts: list[tuple[str, str]], pod_ip: str) -> str:
 
 
 def image_env(home: Path, pod_name: str) -> dict[str, str]:
-    """The emulated image's own environment: this Python installation is the image."""
-    bin_dir = os.path.dirname(sys.executable)
+    """The emulated image's own environment: this Python installation is the image.
+
+    The Node configurable-http-proxy installed beside it (`<prefix>/chp`, as the
+    demo and CONTRIBUTING install it) is on PATH too, as it is in the
+    jupyterhub/jupyterhub image, so a hub can run in a pod.
+    """
     path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    parts = path.split(os.pathsep)
+    proxy_bin = os.path.join(sys.prefix, "chp", "node_modules", ".bin")
+    for extra in (proxy_bin, os.path.dirname(sys.executable)):
+        if extra not in parts and (extra != proxy_bin or os.path.isdir(extra)):
+            parts.insert(0, extra)
     env = {
-        "PATH": f"{bin_dir}{os.pathsep}{path}" if bin_dir not in path.split(os.pathsep) else path,
+        "PATH": os.pathsep.join(parts),
         "HOME": str(home),
         "HOSTNAME": pod_name,
         "LANG": os.environ.get("LANG", "C.UTF-8"),

@@ -4,7 +4,10 @@ A container's process starts in its own session (process group) with a marker
 in its environment. Stopping it signals the group, every descendant found
 through /proc, and any process still carrying the marker, because Jupyter
 starts kernels in sessions of their own and a group kill alone would orphan
-them. An atexit hook kills whatever is left if the emulator dies uncleanly.
+them. An atexit hook kills whatever is left if the emulator exits uncleanly;
+for a SIGKILL, which runs no hook, the main process asks the kernel to kill
+it with its parent (PR_SET_PDEATHSIG) and the reaper (`reaper.py`) kills the
+rest by the emulator's instance id every container process inherits.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
 from pathlib import Path
+
+from .reaper import INSTANCE_ENV
 
 MARKER_ENV = "KUBERNETES_EMULATOR_CONTAINER"
 _LIVE: dict[str, int] = {}  # marker -> pid of containers still running
@@ -78,6 +84,21 @@ def signal_tree(pid: int, marker: str, sig: int) -> int:
     return sent
 
 
+PR_SET_PDEATHSIG = 1
+try:  # loaded before any fork: the child must not dlopen between fork and exec
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - not Linux
+    _LIBC = None
+
+
+def die_with_parent(parent: int) -> None:
+    """In the child, before exec: SIGKILL when the emulator (its parent) dies, even by SIGKILL."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(137)
+
+
 def resolve_executable(argv0: str, path: str) -> str:
     if "/" in argv0:
         if os.path.isfile(argv0) and os.access(argv0, os.X_OK):
@@ -91,7 +112,13 @@ def resolve_executable(argv0: str, path: str) -> str:
 
 class ContainerProcess:
     def __init__(
-        self, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, marker: str
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        log_path: Path,
+        marker: str,
+        instance: str = "",
     ) -> None:
         self.argv, self.env, self.cwd, self.log_path, self.marker = (
             argv,
@@ -101,6 +128,8 @@ class ContainerProcess:
             marker,
         )
         self.env[MARKER_ENV] = marker
+        if instance:
+            self.env[INSTANCE_ENV] = instance
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -113,6 +142,7 @@ class ContainerProcess:
         executable = resolve_executable(self.argv[0], self.env.get("PATH", ""))
         self.cwd.mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.getpid()
         with open(self.log_path, "ab") as log:
             try:
                 self.process = await asyncio.create_subprocess_exec(
@@ -124,6 +154,7 @@ class ContainerProcess:
                     stdout=log,
                     stderr=asyncio.subprocess.STDOUT,
                     start_new_session=True,
+                    preexec_fn=lambda: die_with_parent(parent),
                 )
             except OSError as exc:
                 raise StartError(f'exec: "{self.argv[0]}": {exc.strerror}') from None

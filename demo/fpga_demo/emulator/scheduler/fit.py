@@ -1,7 +1,8 @@
 """Does a pod fit a node? The scheduler's filter plugins as pure functions.
 
 The checks run in the default scheduler profile's order (NodeUnschedulable,
-TaintToleration, NodeAffinity, NodeResourcesFit) and stop at the first failing
+TaintToleration, NodeAffinity, NodeResourcesFit, then InterPodAffinity from
+`interpod.py`, which needs the other pods) and stop at the first failing
 plugin, as the real framework does, so the reasons it reports, and therefore the
 FailedScheduling message users read, come out the same.
 """
@@ -9,7 +10,7 @@ FailedScheduling message users read, come out the same.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -238,15 +239,17 @@ def rank_nodes(
     nodes: list[Mapping[str, Any]],
     usage: Mapping[str, Resources],
     requests: Resources,
+    pod_score: Callable[[Mapping[str, Any], Mapping[str, Any]], int] | None = None,
 ) -> list[Mapping[str, Any]]:
-    """Feasible nodes best first: preferred affinity weight, fewer PreferNoSchedule
-    taints, least allocated, then name (deterministic where the real one is random)."""
+    """Feasible nodes best first: preferred node and pod affinity weights, fewer
+    PreferNoSchedule taints, least allocated, then name (deterministic where the
+    real one is random)."""
 
     def score(node: Mapping[str, Any]) -> tuple:
         name = node["metadata"]["name"]
         used = usage.get(name, {})
         return (
-            -preferred_score(pod, node),
+            -preferred_score(pod, node) - (pod_score(pod, node) if pod_score else 0),
             len(untolerated_taints(pod, node, ("PreferNoSchedule",))),
             -least_allocated(requests, node_allocatable(node), used),
             name,

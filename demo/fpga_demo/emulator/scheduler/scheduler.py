@@ -32,6 +32,7 @@ from .fit import (
     rank_nodes,
     usage_by_node,
 )
+from .interpod import InterPodContext
 
 log = logging.getLogger("fpga_demo.emulator.scheduler")
 SCHEDULER_NAME = "default-scheduler"
@@ -149,6 +150,11 @@ class Scheduler:
         )
         nodes = self.store.list("nodes")
         usage = usage_by_node(pods)
+        namespaces = {
+            n["metadata"]["name"]: n["metadata"].get("labels") or {}
+            for n in self.store.list("namespaces")
+        }
+        others = InterPodContext(nodes, [p for p in pods if not is_terminal(p)], namespaces)
         bound = 0
         for pod in candidates:
             requests = pod_requests(pod)
@@ -158,20 +164,23 @@ class Scheduler:
             if not prefilter:
                 for node in nodes:
                     why = filter_node(pod, node, usage.get(node["metadata"]["name"], {}), requests)
+                    if not why and (placement := others.reason(pod, node)):
+                        why = [placement]
                     if why:
                         reasons[node["metadata"]["name"]] = why
                     else:
                         feasible.append(node)
             if feasible:
-                node = rank_nodes(pod, feasible, usage, requests)[0]
-                if self._bind(pod, node["metadata"]["name"]):
+                node = rank_nodes(pod, feasible, usage, requests, others.score)[0]
+                if updated := self._bind(pod, node["metadata"]["name"]):
                     add_usage(usage.setdefault(node["metadata"]["name"], {}), requests)
+                    others.add(updated)
                     bound += 1
             else:
                 self._unschedulable(pod, failure_message(len(nodes), reasons, prefilter))
         return bound
 
-    def _bind(self, pod: dict, node_name: str) -> bool:
+    def _bind(self, pod: dict, node_name: str) -> dict | None:
         meta = pod["metadata"]
 
         def bind(p: dict) -> None:
@@ -180,7 +189,7 @@ class Scheduler:
 
         updated = self.store.mutate("pods", meta["namespace"], meta["name"], bind)
         if updated is None:
-            return False
+            return None
         self.recorder.record(
             updated,
             "Pod",
@@ -191,7 +200,7 @@ class Scheduler:
             series=True,
             action="Binding",
         )
-        return True
+        return updated
 
     def _unschedulable(self, pod: dict, message: str) -> None:
         meta = pod["metadata"]
