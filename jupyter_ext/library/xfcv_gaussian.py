@@ -66,19 +66,31 @@ def taps_fit(ksize: int, sigma: float) -> bool:
 
 
 def gaussian(img: np.ndarray, ksize: int, sigma: float) -> np.ndarray:
-    """The kernel's output for an HxW or HxWxC uint8 image (vectorised over pixels)."""
+    """The kernel's output for an HxW or HxWxC uint8 image (vectorised over pixels).
+
+    ``cv2.sepFilter2D`` with the taps divided by 256 and ``delta`` 0.5 gives
+    ``(acc + 32768) / 65536`` exactly: every tap, product and partial sum is an
+    integer multiple of 2^-16 below 2^8 (float32, 24-bit mantissa, when
+    ``sum(taps)^2 * 255 + 32768 < 2^24``, i.e. taps summing to at most 256) or
+    below 2^37 (float64 otherwise). Truncating to an integer is then the
+    kernel's ``>> 16``; zero padding is ``BORDER_CONSTANT``.
+    """
+    import cv2
+
     w = taps(ksize, sigma)
-    r = ksize // 2
-    rows, cols = img.shape[:2]
-    p = np.zeros((rows + 2 * r, cols + 2 * r) + img.shape[2:], np.int64)  # zero border
-    p[r : r + rows, r : r + cols] = img
-    # exact integer separable sum: sum_i w_i * (sum_j w_j * p[i, j]); loops over taps, not pixels
-    horiz = np.zeros((p.shape[0], cols) + p.shape[2:], np.int64)
-    for j in range(ksize):
-        horiz += int(w[j]) * p[:, j : j + cols]
-    acc = np.zeros(img.shape, np.int64)
-    for i in range(ksize):
-        acc += int(w[i]) * horiz[i : i + rows]
-    val = (acc + 32768) >> 16
-    out = val & 0xFF if ksize == 3 else np.minimum(val, 255)
-    return out.astype(np.uint8)
+    total = int(w.sum())
+    exact32 = total * total * 255 + 32768 < (1 << 24)
+    ftype = np.float32 if exact32 else np.float64
+    wf = w.astype(ftype) / ftype(256)  # powers of two: exact
+    z = cv2.sepFilter2D(
+        np.ascontiguousarray(img),
+        cv2.CV_32F if exact32 else cv2.CV_64F,
+        wf,
+        wf,
+        delta=0.5,
+        borderType=cv2.BORDER_CONSTANT,
+    )
+    val = z.astype(np.int16)  # z >= 0: truncation is the floor; at most 257 * 257 * 255 >> 16
+    if ksize == 3:
+        return val.astype(np.uint8)  # 3x3 keeps the low 8 bits: 256 wraps to 0
+    return np.minimum(val, 255).astype(np.uint8)

@@ -40,17 +40,36 @@ def positions(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def resize(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """The kernel's ``rows`` x ``cols`` output for an HxW or HxWxC uint8 image."""
+    """The kernel's ``rows`` x ``cols`` output for an HxW or HxWxC uint8 image.
+
+    int32 is exact (``|P| < 2^19``); the four neighbours are gathered as uint8,
+    rows first (a copy of whole rows), then columns, and the sum is built in
+    place to keep the temporaries few.
+    """
     y0, y1, wy = positions(img.shape[0], rows)
     x0, x1, wx = positions(img.shape[1], cols)
-    src = img.astype(np.int64)
-    top, bottom = src[y0], src[y1]
-    a0, a1 = top[:, x0], top[:, x1]
-    b0, b1 = bottom[:, x0], bottom[:, x1]
     extra = (1,) * (img.ndim - 2)  # broadcast the weights over channels
-    wy_ = wy.reshape((-1, 1) + extra)
-    wx_ = wx.reshape((1, -1) + extra)
+    wy_ = wy.astype(np.int32).reshape((-1, 1) + extra)
+    wx_ = wx.astype(np.int32).reshape((1, -1) + extra)
     wxy = (wx_ * wy_) >> WBITS
-    p = (a0 << WBITS) + (a1 - a0) * wx_ + (b0 - a0) * wy_ + (a0 + b1 - b0 - a1) * wxy
-    whole = np.where(p < 0, -((-p) >> WBITS), p >> WBITS)  # toward zero
-    return (whole & 0xFF).astype(np.uint8)
+    top, bottom = img[y0], img[y1]
+    a0 = np.take(top, x0, axis=1).astype(np.int32)
+    da = np.take(top, x1, axis=1).astype(np.int32)
+    b0 = np.take(bottom, x0, axis=1).astype(np.int32)
+    p = np.take(bottom, x1, axis=1).astype(np.int32)
+    da -= a0  # A1 - A0
+    p -= b0
+    p -= da  # A0 + B1 - B0 - A1
+    p *= wxy
+    da *= wx_
+    p += da
+    b0 -= a0
+    b0 *= wy_
+    p += b0
+    a0 <<= WBITS
+    p += a0
+    # toward zero: P >= 0 always (the weights of A0, A1, B0, B1 are nonnegative), but keep
+    # the kernel's rule for any input
+    neg = p < 0
+    p = np.where(neg, -((-p) >> WBITS), p >> WBITS) if neg.any() else (p >> WBITS)
+    return p.astype(np.uint8)  # the low 8 bits, as ``& 0xFF``

@@ -72,7 +72,7 @@ def _box(a: np.ndarray, window: int) -> np.ndarray:
     cv2 = _cv2()
     s = cv2.boxFilter(a.astype(np.float32), cv2.CV_32F, (window, window), normalize=False,
                       borderType=cv2.BORDER_CONSTANT)  # fmt: skip
-    return np.rint(s).astype(np.int32)
+    return s.astype(np.int32)  # whole numbers already: truncation is exact
 
 
 def costs(lp: np.ndarray, rp: np.ndarray, prm: BMParams) -> tuple[np.ndarray, np.ndarray]:
@@ -137,11 +137,11 @@ def _sweep(sads: np.ndarray, prm: BMParams) -> tuple[np.ndarray, ...]:
             c2 = nxt & (skip_val <= thresh)
             c3 = nxt & ~c2 & (g_edge_nb <= thresh)
             n_skip = far | c2 | c3
-            n_val = np.where(far, gmin, np.where(c3, g_edge_nb, skip_val))
+            n_val = np.where(far, gmin, np.where(c3, g_edge_nb, skip_val))  # a new array
             for d in range(units):  # disparities of the sweep, not pixels
                 hit = (sad[d] <= thresh) & (sad[d] < n_val) & ((d < lmind - 1) | (d > lmind + 1))
                 n_skip |= hit
-                n_val = np.where(hit, sad[d], n_val)
+                np.copyto(n_val, sad[d], where=hit)
         n_p = np.where(lmind == 0, g_edge, sad[np.maximum(lmind - 1, 0), np.arange(npx)])
         if units == 1:
             n_n = sad[0]
@@ -157,7 +157,7 @@ def _sweep(sads: np.ndarray, prm: BMParams) -> tuple[np.ndarray, ...]:
                 ok_d = ~at_edge | (base + d > gmind + 1)
                 hit = (sad[d] <= thresh) & (sad[d] < o_val) & ok_d
                 o_skip |= hit
-                o_val = np.where(hit, sad[d], o_val)
+                np.copyto(o_val, sad[d], where=hit)
         # --- keep one or the other ----------------------------------------------------
         skip = np.where(new, n_skip, o_skip)
         skip_val = np.where(new, n_val, o_val)
