@@ -60,16 +60,23 @@ def probe(module: Any = None) -> dict[str, Any]:
             return {"available": False, "reason": f"pyxrt is not installed ({e})", "devices": []}
         except Exception as e:  # a broken XRT install must not take the pod down
             return {"available": False, "reason": f"pyxrt failed to import: {e!r}", "devices": []}
-    try:
-        count = int(module.enumerate_devices())
-    except Exception as e:
-        return {"available": True, "error": f"enumerate_devices() failed: {e!r}", "devices": []}
+    # XRT 2022.1 to 2023.1 have no enumerate_devices: there, devices are opened by
+    # index until one is missing.
+    counted = hasattr(module, "enumerate_devices")
+    count = MAX_DEVICES
+    if counted:
+        try:
+            count = int(module.enumerate_devices())
+        except Exception as e:
+            return {"available": True, "error": f"enumerate_devices() failed: {e!r}", "devices": []}
     devices = []
     for index in range(min(max(count, 0), MAX_DEVICES)):
         entry: dict[str, Any] = {"index": index, "errors": {}}
         try:
             dev = module.device(index)
         except Exception as e:
+            if not counted:
+                break  # no device at this index: the end of the list
             entry["errors"]["device"] = repr(e)
             devices.append(entry)
             continue

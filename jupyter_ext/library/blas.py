@@ -10,9 +10,13 @@ Vitis_Libraries/blas L3 ``GemmArgs``)::
           m, k, n, lda, ldb, ldc, ldx, postScale << 8 | postShift, 0, 0, 0
 
 It computes ``C = A @ B + X``. Matrix sizes must be multiples of the kernel's
-block size (``GEMX_ddrWidth * max(gemm{M,K,N}Blocks)``, fixed at build time;
-``min_size``), so the host pads and the result is the top-left ``m x n``
-view (no copy). The CPU model is plain numpy ``matmul`` in float32.
+block size (``ddrWidth * max(gemm{M,K,N}Blocks)``, fixed at build time;
+``min_size``): the kernel drops a partial block, so the host pads and the
+result is the top-left ``m x n`` view (no copy). ``min_size`` must be a
+multiple of the 16-float DDR word; the instruction buffer holds the code page
+and the result page the kernel writes after it (the contract is in
+:mod:`jupyter_ext.runtime.contracts`). The CPU model is plain numpy
+``matmul`` in float32.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, Zeros, get_runtime
+from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, Zeros, contracts, get_runtime
 from ..runtime.base import Backend, InvalidArgument, reserve_scratch
 
 KERNEL = "blasKernel"
-PAGE_SIZE = 4096
-INSTR_BYTES = 2 * PAGE_SIZE  # the instruction buffer XHost allocates
-OP_GEMM = 2  # xf::blas OpType: OpControl, OpGemv, OpGemm, ...
+PAGE_SIZE = contracts.BLAS_PAGE
+INSTR_BYTES = contracts.BLAS_INSTR_BYTES  # code page + result page, as XHost allocates
+OP_GEMM = contracts.BLAS_OP_GEMM  # xf::blas OpType: OpControl, OpGemv, OpGemm, ...
 DEFAULT_MIN_SIZE = 64  # ddrWidth 16 floats x 4 blocks, the float32 gemm xclbin's default
 
 reserve_scratch(KERNEL, 0, INSTR_BYTES)  # matrices sit above it (unsigned page offsets)
@@ -95,9 +99,13 @@ def gemm(
     X = None
     if bias is not None:
         X = np.broadcast_to(np.asarray(bias, dtype=np.float32), (m, n))
-    if not (isinstance(min_size, int) and min_size >= 1):
+    if not (isinstance(min_size, int) and not isinstance(min_size, bool) and min_size >= 1
+            and min_size % contracts.BLAS_DDR_WIDTH == 0):  # fmt: skip
         raise InvalidArgument(
-            "min_size", repr(min_size), "a positive int (the xclbin's block size)"
+            "min_size",
+            repr(min_size),
+            f"a positive multiple of {contracts.BLAS_DDR_WIDTH} (the xclbin's block size: "
+            "ddrWidth x gemm blocks; the kernel computes whole blocks only)",
         )
     mp, kp, np_ = (_pad_to(v, min_size) for v in (m, k, n))
 

@@ -9,6 +9,12 @@ and updates the checksum in place (``checksumType`` true: CRC-32, seeded
 the container itself: the gzip (RFC 1952) or zlib (RFC 1950) header, a final
 empty stored block ``01 00 00 ff ff`` and the trailer. So the output is a
 standard stream that ``gzip -d`` and ``zlib.decompress`` read back.
+
+The kernel's input contract (:mod:`jupyter_ext.runtime.contracts`): it reads
+and writes whole 1 KiB bursts, so the device input buffer is padded (with
+zeros, no extra host copy) and the output buffer sized for the worst case;
+it cannot take an empty input (``input_size`` 0 hangs it), so an empty input
+is compressed on the CPU and the result says why.
 """
 
 from __future__ import annotations
@@ -19,13 +25,23 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import In, InOut, KernelCall, Out, Result, Scalar, get_runtime
+from ..runtime import (
+    EmulationBackend,
+    In,
+    InOut,
+    KernelCall,
+    Out,
+    Result,
+    Scalar,
+    contracts,
+    get_runtime,
+)
 from ..runtime.base import Backend, InvalidArgument
 
 KERNEL = "xilGzipCompBlock"
 BLOCK_SIZE = 32 * 1024
 LEVEL = 1  # the kernel's LZ77 is a fast, short-chain matcher: zlib's level 1 models it
-MAX_INPUT = 2**32 - 1
+MAX_INPUT = contracts.GZIP_MAX_INPUT
 _FINAL_BLOCK = b"\x01\x00\x00\xff\xff"
 # gzip: magic, CM=8 (deflate), FLG=0, MTIME=0 (reproducible), XFL=4 (fastest), OS=3 (Unix)
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x04\x03"
@@ -54,11 +70,6 @@ def _as_bytes(data: Any) -> np.ndarray:
     if arr.size > MAX_INPUT:
         raise InvalidArgument("data", f"{arr.size} bytes", f"at most {MAX_INPUT} bytes per call")
     return arr
-
-
-def _out_capacity(n: int) -> int:
-    # Stored-block worst case: 5 bytes per block of expansion, plus headroom for Huffman tables.
-    return n + 5 * (n // BLOCK_SIZE + 1) + 1024
 
 
 def _model(src: np.ndarray, crc: bool, seed: int) -> list[np.ndarray]:
@@ -100,12 +111,18 @@ def _compress(data: Any, gzip: bool, runtime: Backend | None) -> Result:
     src = _as_bytes(data)
     n = int(src.size)
     seed = 0xFFFFFFFF if gzip else 1
+    backend = runtime or get_runtime()
+    if n == 0 and backend.where(KERNEL).hardware:
+        # input_size 0 would hang the kernel; an empty stream needs no kernel at all.
+        backend = EmulationBackend(
+            f"{KERNEL} cannot take an empty input (input_size 0 never completes on a board)"
+        )
     kc = KernelCall(
         function="compression.gzip" if gzip else "compression.zlib",
         kernel=KERNEL,
         args=(
-            In(src, "in"),
-            Out((_out_capacity(n),), np.uint8, "out"),
+            In(src, "in", device_bytes=contracts.gzip_read_bytes(n) if n else 0),
+            Out((contracts.gzip_out_bytes(n),), np.uint8, "out"),
             Out((2 * (n // BLOCK_SIZE + 1),), np.uint32, "compressd_size"),
             InOut(np.array([seed], dtype=np.uint32), "checksumData"),
             Scalar.u32(n, "input_size"),
@@ -115,7 +132,7 @@ def _compress(data: Any, gzip: bool, runtime: Backend | None) -> Result:
         collect=_container(gzip, n),
         details={"input_bytes": n, "format": "gzip" if gzip else "zlib"},
     )
-    return (runtime or get_runtime()).run(kc)
+    return backend.run(kc)
 
 
 def gzip_compress(data: Any, *, runtime: Backend | None = None) -> Result:

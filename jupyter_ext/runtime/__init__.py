@@ -5,7 +5,9 @@
 ``runtime=`` argument and otherwise use it. ``runtime.where(kernel)`` says,
 before a call, where that kernel would run and why (a :class:`Where`); every
 :class:`Result` says which backend produced it, in the same words.
-``jupyter_ext.runtime.load.load`` programs a device on request.
+``jupyter_ext.runtime.load.load`` programs a device on request;
+``jupyter_ext.runtime.contracts`` holds what each kernel can complete, and a
+call it could not is refused (:class:`ContractError`) before reaching a board.
 """
 
 from .base import (
@@ -32,6 +34,7 @@ from .base import (
     f32_bits,
 )
 from .buffers import DeviceArray
+from .contracts import ContractError
 from .emulation import EmulationBackend
 from .select import get_runtime, repository_locator, select_runtime, set_runtime
 
@@ -39,6 +42,7 @@ __all__ = [
     "BACKEND_EMULATED",
     "BACKEND_XRT",
     "Backend",
+    "ContractError",
     "DeviceArray",
     "EmulationBackend",
     "FPGARuntimeError",

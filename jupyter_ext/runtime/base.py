@@ -39,14 +39,25 @@ class KernelError(FPGARuntimeError):
 
 
 class KernelTimeout(FPGARuntimeError):
-    """The kernel did not finish within the runtime's timeout."""
+    """The kernel did not finish within the runtime's timeout.
 
-    def __init__(self, kernel: str, timeout_s: float) -> None:
+    pyxrt has no way to abort a run (``xrt::run::abort`` is not bound in any
+    release), so the message says what the timed-out run leaves behind and
+    how a user gets the board back.
+    """
+
+    def __init__(self, kernel: str, timeout_s: float, device: str = "", bdf: str = "") -> None:
         self.kernel = kernel
         self.timeout_s = timeout_s
+        board = device or "the board"
+        reset = f"xrt-smi reset -d {bdf}" if bdf else "xrt-smi reset -d <BDF>"
         super().__init__(
-            f"kernel {kernel!r} did not finish within {timeout_s:g} s "
-            "(raise the timeout with get_runtime(timeout_s=...) if the input is large)"
+            f"kernel {kernel!r} did not finish within {timeout_s:g} s. The run is still active "
+            f"on {board}: its compute unit stays busy and this session keeps the run's buffers "
+            "allocated (pyxrt cannot abort a run), so later calls of this kernel may wait "
+            f"behind it. To recover, reset the board with `{reset}` (an administrator's "
+            "command: it needs the board's management function) or restart the pod. If the "
+            "input is only large, raise the timeout with get_runtime(timeout_s=...)."
         )
 
 
@@ -77,7 +88,8 @@ class In:
 
     ``array`` may be a zero-argument callable returning the array: a device
     layout (e.g. padding) that only the XRT backend needs is then never built
-    by the emulation. ``constant=True`` marks a small parameter block the
+    by the emulation. ``device_bytes`` pads the device buffer instead of the
+    array (no copy of the data to make it longer). ``constant=True`` marks a small parameter block the
     library builds (thresholds, a seed; at most :data:`CONSTANT_MAX_BYTES`):
     the backend keeps one device buffer per distinct content and rewrites
     nothing when the same parameters come again.
@@ -86,6 +98,9 @@ class In:
     array: np.ndarray | Callable[[], np.ndarray]
     name: str = ""
     constant: bool = False
+    device_bytes: int = 0
+    """The device buffer holds at least this many bytes: a kernel that reads past the data
+    (whole bursts) gets zeros there, never memory another allocation owns."""
 
 
 CONSTANT_MAX_BYTES = 4096

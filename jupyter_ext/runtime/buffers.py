@@ -27,7 +27,8 @@ class DeviceArray(np.ndarray):
     bo: Any
     group: int
     owner: Any  # the backend that allocated it (buffers are per device)
-    whole: bool  # True only for the array covering the whole bo, from offset 0
+    whole: bool  # True only for the array the backend mapped: the bo's start, not a slice
+    capacity: int  # bytes of the bo (at least the array's: a kernel may read past the data)
 
     def __array_finalize__(self, obj: Any) -> None:
         # Views (slices, reshapes) share the buffer: keep the bo alive through them,
@@ -38,6 +39,7 @@ class DeviceArray(np.ndarray):
         else:
             self.bo, self.group, self.owner = None, -1, None
         self.whole = False
+        self.capacity = 0
 
     def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
         # A ufunc result is new memory: hand back a plain ndarray, not a fake buffer.
@@ -48,22 +50,30 @@ class DeviceArray(np.ndarray):
         return arr
 
 
-def map_array(bo: Any, shape: tuple[int, ...], dtype: Any, group: int, owner: Any) -> DeviceArray:
-    """A DeviceArray of ``shape``/``dtype`` over ``bo.map()`` (no copy)."""
+def map_array(
+    bo: Any, shape: tuple[int, ...], dtype: Any, group: int, owner: Any, capacity: int
+) -> DeviceArray:
+    """A DeviceArray of ``shape``/``dtype`` over the start of ``bo.map()`` (no copy).
+
+    ``capacity`` is the bo's size in bytes, which may exceed the array's when
+    the kernel reading it needs padding (see ``contracts.device_bytes``).
+    """
     dt = np.dtype(dtype)
     count = math.prod(shape)
     flat = np.frombuffer(bo.map(), dtype=dt, count=count)
     arr = flat.reshape(shape).view(DeviceArray)
-    arr.bo, arr.group, arr.owner, arr.whole = bo, group, owner, True
+    arr.bo, arr.group, arr.owner, arr.whole, arr.capacity = bo, group, owner, True, capacity
     return arr
 
 
-def usable_in_place(array: Any, group: int, owner: Any) -> bool:
-    """True when ``array`` can be handed to the kernel as-is: same device, same memory group."""
+def usable_in_place(array: Any, group: int, owner: Any, need: int = 0) -> bool:
+    """True when ``array`` can be handed to the kernel as-is: same device, same memory group,
+    and a buffer of at least ``need`` bytes (the kernel's padding included)."""
     return (
         isinstance(array, DeviceArray)
         and array.whole
         and array.owner is owner
         and array.group == group
         and array.bo is not None
+        and array.capacity >= max(need, array.nbytes)
     )

@@ -1,5 +1,8 @@
 """Choosing the backend: XRT when there is pyxrt and a device, the CPU model otherwise.
 
+Works with the pyxrt of every XRT from 2022.1 to 2.25: the older ones have no
+``enumerate_devices``, so there the device is simply opened.
+
 The choice is made once per process (``get_runtime()``), shown to the user
 (``.name`` and ``.reason``), and refined per kernel by the XRT backend: a
 kernel with no xclbin for this platform on the search path is emulated, and
@@ -75,14 +78,16 @@ def select_runtime(
         return EmulationBackend("no pyxrt")
     except Exception as exc:  # e.g. pyxrt present but libxrt_coreutil.so missing
         return EmulationBackend(f"no pyxrt (import failed: {exc})")
-    try:
-        count = int(pyxrt.enumerate_devices())
-    except Exception as exc:
-        return EmulationBackend(f"no device (pyxrt.enumerate_devices failed: {exc})")
-    if count == 0:
-        return EmulationBackend("no device")
-    if device_index >= count:
-        return EmulationBackend(f"no device {device_index} (pyxrt sees {count})")
+    if hasattr(pyxrt, "enumerate_devices"):
+        try:
+            count = int(pyxrt.enumerate_devices())
+        except Exception as exc:
+            return EmulationBackend(f"no device (pyxrt.enumerate_devices failed: {exc})")
+        if count == 0:
+            return EmulationBackend("no device")
+        if device_index >= count:
+            return EmulationBackend(f"no device {device_index} (pyxrt sees {count})")
+    # XRT 2022.1 to 2023.1 have no enumerate_devices: there, opening the device is the test.
     try:
         device = pyxrt.device(device_index)
     except Exception as exc:
@@ -98,6 +103,7 @@ def select_runtime(
         locator=locator or repository_locator(xclbin_search_path(env)),
         device_label=label,
         timeout_s=timeout_s,
+        bdf=bdf,
     )
 
 

@@ -2,15 +2,21 @@
 
 Follows the XRT Python binding as it is (docs/upstream-facts.md#xrt-and-pyxrt):
 
-* load: ``device.register_xclbin(xb)`` + ``pyxrt.hw_context(device, uuid)`` +
-  ``pyxrt.kernel(ctx, name)``; on an XRT without hw_context, the older
-  ``device.load_xclbin(xb)`` + ``pyxrt.kernel(device, uuid, name, pyxrt.kernel.shared)``;
+* load: see :mod:`.xrt_open` (hardware contexts on XRT 2023.2 and later,
+  ``load_xclbin`` and a uuid on 2022.1 to 2023.1);
 * buffers: ``pyxrt.bo(device, nbytes, pyxrt.bo.normal, kernel.group_id(i))``,
   read and written through zero-copy numpy views of ``bo.map()``, with an
-  explicit ``sync`` each way (TO_DEVICE before the run, FROM_DEVICE after);
-* launch: ``pyxrt.run(kernel)``, ``set_arg`` with buffers and ints only (floats
-  go as their 32-bit pattern, see :class:`~jupyter_ext.runtime.base.Scalar`),
-  ``start()``, ``wait(timeout_ms)``; any end state but COMPLETED is raised.
+  explicit ``sync(direction, nbytes, 0)`` each way (TO_DEVICE before the run,
+  FROM_DEVICE after): the three-argument form, the only one XRT 2022.1 to
+  2023.1 have;
+* contracts: every call is checked against what its kernel can complete
+  (:mod:`.contracts`) before anything is allocated, so a call that would hang
+  the board is refused with the argument named;
+* launch: ``pyxrt.run(kernel)``, ``set_arg`` with buffers and C ints only
+  (floats go as their 32-bit pattern, see :class:`~jupyter_ext.runtime.base.Scalar`),
+  ``start()``, ``wait(timeout_ms)``; any end state but COMPLETED is raised. A
+  run that times out cannot be aborted (pyxrt has no ``abort``): its buffers
+  are kept and the error says how to get the board back.
 
 A kernel whose xclbin is not on the search path for this platform is run by
 the emulation backend instead, and its result says so. That choice is made in
@@ -20,7 +26,6 @@ shows before a call is what the call then does.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -30,15 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from . import contracts
 from .base import (
     BACKEND_EMULATED,
     BACKEND_XRT,
-    CONSTANT_MAX_BYTES,
     SCRATCH_FIRST,
     Backend,
     FPGARuntimeError,
     In,
     InOut,
+    InvalidArgument,
     KernelCall,
     KernelError,
     KernelTimeout,
@@ -52,50 +58,19 @@ from .base import (
     Where,
     Zeros,
 )
-from .buffers import DeviceArray, map_array, usable_in_place
 from .emulation import CPU, EmulationBackend
+from .xrt_buffers import Buf, Loaded, Staging, XRTStats
+from .xrt_open import open_kernel, program, read_xclbin
 
 Locator = Callable[[str, str], "Path | None"]
 
-_RUNNING_STATES = {"ERT_CMD_STATE_NEW", "ERT_CMD_STATE_QUEUED", "ERT_CMD_STATE_RUNNING",
-                   "ERT_CMD_STATE_SUBMITTED"}  # fmt: skip
+# States of a run that has not finished (pyxrt exports no RUNNING state).
+_UNFINISHED = {"ERT_CMD_STATE_NEW", "ERT_CMD_STATE_QUEUED", "ERT_CMD_STATE_SUBMITTED",
+               "ERT_CMD_STATE_TIMEOUT"}  # fmt: skip
+_INT32 = (-(2**31), 2**31 - 1)
 
 
-class _Loaded:
-    """One kernel opened from one xclbin, with its buffer memory groups cached."""
-
-    __slots__ = ("constants", "groups", "kernel", "name", "staging", "xclbin")
-
-    def __init__(self, name: str, kernel: Any, xclbin: Path) -> None:
-        self.name = name
-        self.kernel = kernel
-        self.xclbin = xclbin
-        self.groups: dict[int, int] = {}
-        # input staging buffers, reused across calls: (arg index, nbytes) -> (bo, view)
-        self.staging: dict[tuple[int, int], tuple[Any, np.ndarray]] = {}
-        # constant parameter blocks and zero buffers: (arg index, content or size) -> bo
-        self.constants: dict[tuple[int, Any], Any] = {}
-
-    def group(self, index: int) -> int:
-        g = self.groups.get(index)
-        if g is None:
-            g = self.groups[index] = int(self.kernel.group_id(index))
-        return g
-
-
-class XRTStats:
-    """Counters the benchmark and tests read: host copies the backend itself made."""
-
-    __slots__ = ("calls", "param_writes", "staged_bytes", "staged_copies")
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.staged_copies = 0  # caller data copied into a staging buffer
-        self.staged_bytes = 0
-        self.param_writes = 0  # small parameter blocks written (new constants, InOut seeds)
-
-
-class XRTBackend(Backend):
+class XRTBackend(Staging, Backend):
     """Runs :class:`KernelCall` s on device ``index`` of ``pyxrt``."""
 
     name = BACKEND_XRT
@@ -109,18 +84,20 @@ class XRTBackend(Backend):
         locator: Locator,
         device_label: str = "",
         timeout_s: float = 60.0,
+        bdf: str = "",
     ) -> None:
         self.pyxrt = pyxrt
         self.device = device
         self.platform = platform
         self.locator = locator
         self.device_label = device_label or platform or "FPGA"
+        self.bdf = bdf
         self.timeout_s = float(timeout_s)
         self.reason = f"pyxrt device {self.device_label}"
         self.stats = XRTStats()
         # Where each kernel asked about so far runs: decided once, kept until pin_xclbin.
         self._decided: dict[str, Where] = {}
-        self._kernels: dict[str, _Loaded] = {}  # the kernels opened on the device
+        self._kernels: dict[str, Loaded] = {}  # the kernels opened on the device
         self._xclbins: dict[
             Path, tuple[str, Any]
         ] = {}  # path -> ("hw_context", ctx) | ("uuid", uuid)
@@ -195,7 +172,7 @@ class XRTBackend(Backend):
         loaded = self._load(kernel)
         return loaded.xclbin if loaded else None
 
-    def _load(self, kernel: str) -> _Loaded | None:
+    def _load(self, kernel: str) -> Loaded | None:
         where = self._decided.get(kernel)
         if where is None:
             where = self._locate(kernel)
@@ -204,39 +181,25 @@ class XRTBackend(Backend):
             self._decided[kernel] = where
         return self._kernels.get(kernel)
 
-    def _open(self, kernel: str, path: Path) -> _Loaded:
+    def _open(self, kernel: str, path: Path) -> Loaded:
         px = self.pyxrt
         try:
             handle = self._xclbins.get(path)
             if handle is None:
-                xb = px.xclbin(str(path))
-                names = [k.get_name() for k in xb.get_kernels()]
-                if kernel not in names:
-                    raise FPGARuntimeError(
-                        f"{path}: the bitstream repository chose it for kernel {kernel!r} "
-                        f"but it holds only {', '.join(names) or 'no kernels'}"
-                    )
-                if hasattr(px, "hw_context") and hasattr(self.device, "register_xclbin"):
-                    self.device.register_xclbin(xb)
-                    handle = ("hw_context", px.hw_context(self.device, xb.get_uuid()))
-                else:
-                    # XRT before hw_context: loading replaces whatever was on the device,
-                    # so kernels opened from another xclbin are no longer valid.
-                    handle = ("uuid", self.device.load_xclbin(xb))
+                handle = program(px, self.device, read_xclbin(px, path, kernel))
+                if handle[0] == "uuid":
+                    # Loading replaced whatever was on the device: kernels opened from
+                    # another xclbin are no longer valid.
                     self._forget_other_xclbins(path)
                 self._xclbins[path] = handle
-            how, h = handle
-            if how == "hw_context":
-                k = px.kernel(h, kernel)
-            else:
-                k = px.kernel(self.device, h, kernel, px.kernel.shared)
+            k = open_kernel(px, self.device, handle, kernel)
         except FPGARuntimeError:
             raise
         except Exception as exc:  # pyxrt raises RuntimeError with XRT's message
             raise FPGARuntimeError(
                 f"could not open kernel {kernel!r} from {path} on {self.device_label}: {exc}"
             ) from exc
-        loaded = _Loaded(kernel, k, path)
+        loaded = Loaded(kernel, k, path)
         for index, nbytes in SCRATCH_FIRST.get(kernel, {}).items():
             self._scratch(loaded, index, nbytes)
         return loaded
@@ -249,77 +212,6 @@ class XRTBackend(Backend):
 
     # --- buffers ----------------------------------------------------------------
 
-    def _alloc(self, nbytes: int, group: int) -> Any:
-        return self.pyxrt.bo(self.device, max(int(nbytes), 1), self.pyxrt.bo.normal, group)
-
-    def _new_array(self, shape: tuple[int, ...], dtype: Any, group: int) -> DeviceArray:
-        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-        return map_array(self._alloc(nbytes, group), tuple(shape), dtype, group, self)
-
-    def _input(self, lk: _Loaded, index: int, group: int, arg: In) -> Any:
-        """The bo to pass for an input: the array's own when it is one, else a staged copy."""
-        array = arg.array() if callable(arg.array) else arg.array
-        if usable_in_place(array, group, self):
-            return array.bo
-        if arg.constant and array.nbytes <= CONSTANT_MAX_BYTES:
-            return self._constant(lk, index, group, array)
-        key = (index, array.nbytes)
-        cached = lk.staging.get(key)
-        if cached is None:
-            bo = self._alloc(array.nbytes, group)
-            flat = np.frombuffer(bo.map(), dtype=np.uint8, count=array.nbytes)
-            cached = lk.staging[key] = (bo, flat)
-        bo, flat = cached
-        # The one host copy of the call: the caller's array into the buffer's mapping.
-        src = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-        np.copyto(flat, src)
-        self.stats.staged_copies += 1
-        self.stats.staged_bytes += array.nbytes
-        return bo
-
-    def _constant(self, lk: _Loaded, index: int, group: int, array: np.ndarray) -> Any:
-        key = (index, np.ascontiguousarray(array).tobytes())
-        cached = lk.constants.get(key)
-        if cached is None:
-            if len(lk.constants) >= 64:  # parameters that never repeat: do not grow forever
-                lk.constants.clear()
-            bo = self._alloc(array.nbytes, group)
-            np.frombuffer(bo.map(), np.uint8, count=array.nbytes)[:] = np.frombuffer(
-                key[1], np.uint8
-            )
-            self.stats.param_writes += 1
-            cached = lk.constants[key] = bo
-        return cached
-
-    def _zeros(self, lk: _Loaded, index: int, group: int, z: Zeros) -> Any:
-        nbytes = math.prod(z.shape) * np.dtype(z.dtype).itemsize
-        key = (index, ("zeros", nbytes))
-        bo = lk.constants.get(key)
-        if bo is None:
-            bo = lk.constants[key] = self._alloc(nbytes, group)
-            np.frombuffer(bo.map(), np.uint8, count=nbytes)[:] = 0  # device memory is not zeroed
-            self.stats.param_writes += 1
-        return bo
-
-    def _scratch(self, lk: _Loaded, index: int, nbytes: int) -> tuple[Any, np.ndarray]:
-        key = (index, -nbytes)  # negative: never collides with an input staging key
-        cached = lk.staging.get(key)
-        if cached is None:
-            bo = self._alloc(nbytes, lk.group(index))
-            cached = lk.staging[key] = (bo, np.frombuffer(bo.map(), dtype=np.uint8, count=nbytes))
-        return cached
-
-    def prepare(self, kernel: str, arg_index: int, array: Any) -> Any:
-        with self._lock:
-            lk = self._load(kernel)
-            if lk is None:
-                return array
-            if not isinstance(array, np.ndarray):  # bytes-like: its bytes
-                array = np.frombuffer(memoryview(array).cast("B"), np.uint8)
-            out = self._new_array(array.shape, array.dtype, lk.group(arg_index))
-            np.copyto(out, array)
-            return out
-
     # --- running ----------------------------------------------------------------
 
     def run(self, call: KernelCall) -> Result:
@@ -329,74 +221,110 @@ class XRTBackend(Backend):
                 return self._emulation.run(call, reason=self.where(call.kernel).reason)
             return self._run(lk, call)
 
-    def _run(self, lk: _Loaded, call: KernelCall) -> Result:
+    def _checked(self, call: KernelCall) -> dict[int, np.ndarray]:
+        """Refuse a call the kernel could not complete, before anything is allocated.
+
+        Returns the input arrays by argument index (each lazy one built once).
+        """
+        arrays: dict[int, np.ndarray] = {}
+        scalars: dict[int, int] = {}
+        sizes: dict[int, int] = {}
+        for i, a in enumerate(call.args):
+            if isinstance(a, Scalar):
+                scalars[i] = _c_int(call.kernel, i, a)
+            elif isinstance(a, In):
+                arrays[i] = np.asanyarray(a.array() if callable(a.array) else a.array)
+                sizes[i] = max(arrays[i].nbytes, a.device_bytes)
+            elif isinstance(a, Out):
+                sizes[i] = math.prod(a.shape) * np.dtype(a.dtype).itemsize
+            elif isinstance(a, InOut):
+                sizes[i] = a.array.nbytes
+            elif isinstance(a, Scratch):
+                sizes[i] = a.nbytes
+            elif isinstance(a, Ref):
+                sizes[i] = sizes.get(a.index, 0)
+        contracts.check(call.kernel, scalars, sizes)
+        return arrays
+
+    def _run(self, lk: Loaded, call: KernelCall) -> Result:
         t0 = perf_counter()
+        inputs = self._checked(call)
         px = self.pyxrt
         args: list[Any] = []
-        to_sync: list[Any] = []
-        outs: list[tuple[Any, np.ndarray]] = []
+        used: list[Buf] = []  # every buffer of the call, for the instruction check
+        to_sync: list[Buf] = []
+        outs: list[tuple[Buf, np.ndarray]] = []
         scratch: dict[int, np.ndarray] = {}
         for i, a in enumerate(call.args):
             if isinstance(a, Scalar):
-                args.append(a.value)
-            elif isinstance(a, In):
-                bo = self._input(lk, i, lk.group(i), a)
-                args.append(bo)
-                to_sync.append(bo)
+                args.append(int(a.value))
+                continue
+            if isinstance(a, In):
+                buf = self._input(lk, i, lk.group(i), a, inputs[i])
+                to_sync.append(buf)
             elif isinstance(a, Out):
                 arr = self._new_array(a.shape, a.dtype, lk.group(i))
-                args.append(arr.bo)
-                outs.append((arr.bo, arr))
+                buf = (arr.bo, arr.nbytes)
+                outs.append((buf, arr))
             elif isinstance(a, InOut):
                 arr = self._new_array(a.array.shape, a.array.dtype, lk.group(i))
                 np.copyto(arr, a.array)
                 self.stats.param_writes += 1
-                args.append(arr.bo)
-                to_sync.append(arr.bo)
-                outs.append((arr.bo, arr))
+                buf = (arr.bo, arr.nbytes)
+                to_sync.append(buf)
+                outs.append((buf, arr))
             elif isinstance(a, Scratch):
                 bo, view = self._scratch(lk, i, a.nbytes)
                 scratch[i] = view
-                args.append(bo)
-                to_sync.append(bo)
+                buf = (bo, a.nbytes)
+                to_sync.append(buf)
             elif isinstance(a, Ref):
                 args.append(args[a.index])
+                continue
             else:  # pragma: no cover - KernelCall is typed
                 raise TypeError(f"unknown kernel argument {a!r}")
-        extra_bos = []
+            args.append(buf[0])
+            used.append(buf)
+        extra_bufs: list[Buf] = []
         if call.extra:
             g0 = lk.group(0)
             for e in call.extra:
+                key = -1 - len(extra_bufs)
                 if isinstance(e, In):
-                    bo = self._input(lk, -1 - len(extra_bos), g0, e)
-                    to_sync.append(bo)
+                    array = np.asanyarray(e.array() if callable(e.array) else e.array)
+                    buf = self._input(lk, key, g0, e, array)
+                    to_sync.append(buf)
                 elif isinstance(e, Zeros):
-                    bo = self._zeros(lk, -1 - len(extra_bos), g0, e)
-                    to_sync.append(bo)
+                    buf = self._zeros(lk, key, g0, e)
+                    to_sync.append(buf)
                 else:
                     arr = self._new_array(e.shape, e.dtype, g0)
-                    bo = arr.bo
-                    outs.append((bo, arr))
-                extra_bos.append(bo)
+                    buf = (arr.bo, arr.nbytes)
+                    outs.append((buf, arr))
+                extra_bufs.append(buf)
         if call.patch is not None:
             arg_addr = [None if isinstance(v, int) else v.address() for v in args]
-            call.patch(arg_addr, [bo.address() for bo in extra_bos], scratch)
-        for bo in to_sync:
-            bo.sync(self._to_dev)
+            extra_addr = [bo.address() for bo, _ in extra_bufs]
+            call.patch(arg_addr, extra_addr, scratch)
+            spans = [(bo.address(), n) for bo, n in used + extra_bufs]
+            contracts.check_patched(call.kernel, scratch, arg_addr, spans)
+        for bo, n in to_sync:
+            self._sync(bo, n, self._to_dev)
         t1 = perf_counter()
         try:
             run = px.run(lk.kernel)
             for i, v in enumerate(args):
                 run.set_arg(i, v)
             run.start()
-            state = run.wait(int(self.timeout_s * 1000))
+            # wait(unsigned int ms); 0 would mean "no timeout"
+            state = run.wait(min(max(int(self.timeout_s * 1000), 1), 2**32 - 1))
         except Exception as exc:
             raise KernelError(call.kernel, "EXCEPTION", str(exc)) from exc
         t2 = perf_counter()
         if state != self._completed:
             self._fail(call.kernel, state, run, args, outs)
-        for bo, _ in outs:
-            bo.sync(self._from_dev)
+        for (bo, n), _ in outs:
+            self._sync(bo, n, self._from_dev)
         t3 = perf_counter()
         value = call.collect([arr for _, arr in outs])
         t4 = perf_counter()
@@ -415,15 +343,11 @@ class XRTBackend(Backend):
 
     def _fail(self, kernel: str, state: Any, run: Any, *buffers: Any) -> None:
         name = getattr(state, "name", str(state))
-        if name == "ERT_CMD_STATE_TIMEOUT" or name in _RUNNING_STATES:
-            # The kernel may still be writing into these buffers: keep them (and the run)
-            # alive rather than let XRT free memory under a running kernel.
+        if name in _UNFINISHED:
+            # The kernel may still be writing into these buffers, and pyxrt cannot abort a
+            # run: keep them (and the run) alive rather than let XRT free memory under it.
             self.abandoned.append((run, buffers))
-            abort = getattr(run, "abort", None)
-            if abort is not None:
-                with contextlib.suppress(Exception):
-                    abort()
-            raise KernelTimeout(kernel, self.timeout_s)
+            raise KernelTimeout(kernel, self.timeout_s, self.device_label, self.bdf)
         raise KernelError(kernel, name)
 
     def describe(self) -> dict[str, str]:
@@ -433,3 +357,19 @@ class XRTBackend(Backend):
             "device": self.device_label,
             "platform": self.platform,
         }
+
+
+def _c_int(kernel: str, index: int, a: Scalar) -> int:
+    """A scalar as pyxrt's ``set_arg(int, int)`` takes it: a C int, never a float."""
+    v = a.value
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, np.integer))
+        or not (_INT32[0] <= int(v) <= _INT32[1])
+    ):
+        raise InvalidArgument(
+            f"{kernel} argument {a.name or index}",
+            repr(v),
+            "a 32-bit int: pyxrt passes C ints only (floats as their bit pattern, Scalar.f32)",
+        )
+    return int(v)

@@ -1,4 +1,4 @@
-"""Fixtures of the pod-side tests: the real xclbin fixture, the stand-in pyxrt and its xclbins."""
+"""Fixtures of the pod-side tests: the real xclbin fixture, the pyxrt double and its xclbins."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def xclbin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def fake() -> ModuleType:
-    """A fresh stand-in pyxrt (one device, empty call log)."""
+    """A fresh pyxrt double, generated from the real module (one device, empty call log)."""
     return load()
 
 

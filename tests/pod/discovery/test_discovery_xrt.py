@@ -124,3 +124,15 @@ def test_real_import_path_reports_pyxrt_absent(tmp_path, monkeypatch):
     r = discover(tmp_path, tmp_path, environ={}, use_pyxrt=True)
     assert r.sources["pyxrt"]["available"] is False
     assert "pyxrt is not installed" in r.sources["pyxrt"]["reason"]
+
+
+def test_xrt_2022_without_enumerate_devices_still_finds_its_boards(tmp_path):
+    """XRT 2022.1 to 2023.1 have no enumerate_devices: devices are opened until one is missing."""
+    pyxrt = fake_pyxrt([{"bdf": "0000:b3:00.1", "name": "xilinx_u280_gen3x16_xdma_base_1",
+                         "vbnv": "xilinx_u280_gen3x16_xdma_base_1"}])  # fmt: skip
+    del pyxrt.enumerate_devices
+    env = FPGARequest(board="u280", count=1, resource="amd.com/x").to_env()
+    r = discover(tmp_path / "s", tmp_path / "d", environ=env, pyxrt_module=pyxrt)
+    (d,) = r.devices
+    assert d.id == "0000:b3:00.1" and d.sources == ["pyxrt"]
+    assert r.backend == "hardware" and r.problems == []

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from jupyter_ext.library.finance import GREEKS, black_scholes
-from jupyter_ext.runtime import In, KernelCall, KernelError, Out, Scalar
+from jupyter_ext.runtime import In, KernelCall, Out, Scalar
+from jupyter_ext.runtime.contracts import ContractError
 from tests.support.fake_pyxrt.kernels import LAST
 
 
@@ -51,8 +52,8 @@ def test_a_whole_number_of_words_is_passed_in_place(xrt):
     assert xrt.stats.staged_copies == before
 
 
-def test_the_stand_in_board_hangs_on_a_partial_word(xrt):
-    """Guards the stand-in itself: a num that is not whole words fails, as a real board would hang."""
+def test_a_partial_bus_word_never_reaches_the_board(xrt, fake):
+    """A num that is not whole 16-float words would hang a board: refused before anything runs."""
     arrays = [np.ones(20, np.float32) for _ in range(5)]
     call = KernelCall(
         function="test", kernel="bs_kernel",
@@ -60,5 +61,7 @@ def test_the_stand_in_board_hangs_on_a_partial_word(xrt):
               *(Out((20,), np.float32) for _ in range(6))),
         model=list,
     )  # fmt: skip
-    with pytest.raises(KernelError, match="not a multiple of 16"):
+    with pytest.raises(ContractError, match="argument num: 20 is not a multiple of 16"):
         xrt.run(call)
+    # the xclbin may be opened, but no buffer is allocated and no run started
+    assert [name for name, _ in fake.CALLS] == ["xclbin", "register_xclbin", "hw_context", "kernel"]

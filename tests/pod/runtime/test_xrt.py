@@ -1,4 +1,4 @@
-"""The XRT backend against the stand-in pyxrt: what a real board would be asked to do."""
+"""The XRT backend against the pyxrt double: what a real board would be asked to do."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from jupyter_ext.runtime import (
     f32_bits,
     select_runtime,
 )
-from tests.support.fake_pyxrt import PLATFORM
+from tests.support.fake_pyxrt import PLATFORM, load
 from tests.support.fake_pyxrt.kernels import LAST
 
 
@@ -44,14 +44,16 @@ def test_call_sequence_of_one_kernel_run(fake, xclbin_dir):
         "run", "set_arg", "set_arg", "set_arg", "set_arg", "set_arg", "start", "wait",
         "sync",  # output FROM_DEVICE
     ]  # fmt: skip
+    assert fake._double.hangs == [] and fake._double.errors == []
     calls = fake.CALLS
     assert calls[0][1]["path"] == str(xclbin_dir / "vision.xclbin")
     assert calls[3][1] == {"name": "gaussian_filter_accel", "via": "hw_context"}
     in_bo, out_bo = calls[4][1], calls[6][1]
     assert (in_bo["size"], in_bo["group"]) == (24 * 32, 10)  # group_id(0)
     assert (out_bo["size"], out_bo["group"]) == (24 * 32, 11)  # group_id(1)
+    # the three-argument sync(direction, size, offset): in every XRT from 2022.1 on
     assert calls[8][1] == {"direction": "XCL_BO_SYNC_BO_TO_DEVICE", "address": in_bo["address"],
-                           "size": 24 * 32}  # fmt: skip
+                           "size": 24 * 32, "offset": 0}  # fmt: skip
     args = [d for n, d in calls if n == "set_arg"]
     assert [a["value"] for a in args] == [
         in_bo["address"], out_bo["address"], 24, 32, f32_bits(1.25)
@@ -87,10 +89,10 @@ def test_second_call_reuses_kernel_and_input_buffer(xrt, fake):
     assert not np.array_equal(first.value, second.value)
 
 
-def test_fallback_to_load_xclbin_without_hw_context(fake, xclbin_dir):
-    del fake.hw_context  # an XRT from before hw_context
+def test_fallback_to_load_xclbin_without_hw_context(xclbin_dir):
     from jupyter_ext.runtime import repository_locator
 
+    fake = load(xrt="2022.1")  # XRT 2022.1 to 2023.1: no hw_context, no register_xclbin
     rt = select_runtime(
         {}, import_pyxrt=lambda: fake, locator=repository_locator([str(xclbin_dir)])
     )
@@ -104,28 +106,35 @@ def test_fallback_to_load_xclbin_without_hw_context(fake, xclbin_dir):
     assert LAST["resize_accel"] == {"in": (20, 30), "out": (10, 15)}
 
 
-def test_fake_refuses_floats_like_pyxrt(xrt, fake):
+def test_the_double_refuses_and_drops_floats_like_pyxrt(xrt, fake):
+    """What XRT 2.25's pybind11 casters do (read into surface.json by probing the real module)."""
     xrt.kernel_source("gaussian_filter_accel")  # load it
     k = xrt._load("gaussian_filter_accel").kernel
     run = fake.run(k)
-    for bad in (1.5, np.float32(1.5), np.float64(2.0), 2**31):
-        with pytest.raises(TypeError):
+    for bad in (1.5, np.float64(2.0), 2**31, -(2**31) - 1, "7", None):
+        with pytest.raises(TypeError, match="incompatible function arguments"):
             run.set_arg(4, bad)
-    with pytest.raises(TypeError):
-        k(1.5)
+    run.set_arg(4, np.float32(1.5))  # accepted, and truncated to 1: the pitfall itself
+    assert fake.CALLS[-1][1]["value"] == 1
+    with pytest.raises(TypeError, match="incompatible function arguments"):
+        run.wait(-1)  # wait(unsigned int)
     run.set_arg(4, f32_bits(1.5))  # the bit pattern is what goes through
+    # kernel(*args) drops what is neither a bo nor a C int, without a word
+    fake.CALLS.clear()
+    k(1.5, 2**40)
+    assert [n for n, _ in fake.CALLS] == ["run", "start"]
 
 
 def test_scalars_reach_the_device_as_their_32_bits(xrt):
     r = mc_european("call", 100.0, 95.5, 0.035, 0.0125, 0.275, 1.75, 0.01,
-                    samples=3_000_000_000, time_steps=7, seed=(5 << 32) | 9, runtime=xrt)  # fmt: skip
+                    samples=100_000, time_steps=7, seed=(5 << 32) | 9, runtime=xrt)  # fmt: skip
     got = LAST["mc_euro_k"]
     for key, want in (("underlying", 100.0), ("strike", 95.5), ("riskFreeRate", 0.035),
                       ("dividendYield", 0.0125), ("volatility", 0.275), ("timeLength", 1.75),
                       ("requiredTolerance", 0.01)):  # fmt: skip
         assert got[key] == pytest.approx(want, rel=1e-7), key
     assert got["optionType"] == 0
-    assert got["requiredSamples"] == 3_000_000_000  # above 2**31: sent as its two's complement
+    assert got["requiredSamples"] == 100_000
     assert got["timeSteps"] == 7
     assert got["seed"] == [9, 5]
     # the fake device answers with the exact price: the library read output[0] back
@@ -138,7 +147,7 @@ def test_scalars_reach_the_device_as_their_32_bits(xrt):
 def test_outputs_are_zero_copy_views_of_the_buffer(xrt, fake):
     r = gaussian_filter(natural_gray(32, 32), runtime=xrt)
     assert isinstance(r.value, DeviceArray)
-    assert np.shares_memory(r.value, r.value.bo._host)  # the fake's host mapping of that bo
+    assert np.shares_memory(r.value, r.value.bo._s.host)  # the double's host mapping of that bo
     assert fake.COPIES == {"write": 0, "read": 0, "bytes": 0}
 
 
@@ -172,17 +181,21 @@ def test_kernel_error_state_is_raised(xrt, fake):
     assert gaussian_filter(natural_gray(8, 8), runtime=xrt).backend == "xrt"  # usable again
 
 
-@pytest.mark.parametrize("state", ["ERT_CMD_STATE_TIMEOUT", "ERT_CMD_STATE_RUNNING"])
-def test_kernel_timeout_is_raised(fake, xclbin_dir, state):
+@pytest.mark.parametrize("state", ["hang", "ERT_CMD_STATE_SUBMITTED", "ERT_CMD_STATE_TIMEOUT"])
+def test_kernel_timeout_is_raised_and_says_how_to_recover(fake, xclbin_dir, state):
     from jupyter_ext.runtime import repository_locator
 
     rt = select_runtime({}, import_pyxrt=lambda: fake, timeout_s=0.25,
                         locator=repository_locator([str(xclbin_dir)]))  # fmt: skip
     fake.BEHAVIOUR.end_states.append(state)
-    with pytest.raises(KernelTimeout, match=r"xilGzipCompBlock.*within 0\.25 s"):
+    with pytest.raises(KernelTimeout, match=r"xilGzipCompBlock.*within 0\.25 s") as err:
         gzip_compress(b"hello", runtime=rt)
+    text = str(err.value)
+    assert "xrt-smi reset -d 0000:65:00.1" in text and "restart the pod" in text
+    assert "still active" in text and "cannot abort" in text and "xbutil" not in text
     assert [d["timeout_ms"] for n, d in fake.CALLS if n == "wait"] == [250]
     assert len(rt.abandoned) == 1  # its buffers stay allocated while the kernel may run
+    assert not hasattr(fake.run, "abort")  # no pyxrt has it; the backend never calls it
 
 
 def test_kernel_without_xclbin_is_emulated_and_says_why(fake, xclbin_dir):
