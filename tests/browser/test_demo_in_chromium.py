@@ -8,28 +8,16 @@ Screenshots land in test-artifacts/ for a human to look at.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
 from fpga_demo.launcher import DemoStack, free_port
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.paths import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

@@ -9,29 +9,16 @@ builds it), because their image option has ``dynamic_image_building``.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
 from fpga_demo.launcher import DemoStack, free_port
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.paths import ARTIFACTS
 
-pytest.importorskip("jupyterhub_fancy_profiles")
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FANCY_PROFILES = """
 from jupyterhub_fancy_profiles import setup_ui
 

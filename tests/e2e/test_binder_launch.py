@@ -6,8 +6,7 @@ import textwrap
 
 import pytest
 
-from fpga_demo.launcher import DemoStack, free_port
-from tests.support.hub import Hub, container, fast_cluster
+from tests.support.hub import Hub, container, hub_with_config
 
 pytestmark = pytest.mark.e2e
 
@@ -43,22 +42,10 @@ def launch_options(repo: str) -> dict:
 
 @pytest.fixture(scope="module")
 def binder_hub(tmp_path_factory, repo_root) -> Hub:
-    state = tmp_path_factory.mktemp("binderhub")
-    extra = state / "binderhub_config.py"
-    extra.write_text(textwrap.dedent(BINDERHUB_CONFIG))
-    stack = DemoStack(
-        state_dir=state,
-        port=free_port(),
-        start_timeout=60,
-        cluster_file=fast_cluster(state),
-        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo_root)},
-        log=lambda message: None,
-    )
-    stack.start()
-    try:
-        yield Hub(stack)
-    finally:
-        stack.stop()
+    with hub_with_config(
+        tmp_path_factory.mktemp("binderhub"), textwrap.dedent(BINDERHUB_CONFIG), repo_root
+    ) as hub:
+        yield hub
 
 
 def test_binder_launch_gets_the_rule_board_and_keeps_the_image(binder_hub):

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fpga_demo.launcher import DemoStack, free_port
-from tests.support.hub import Hub, container, fast_cluster
+from tests.support.hub import Hub, container, hub_with_config
 
 pytestmark = pytest.mark.e2e
 
@@ -31,22 +30,8 @@ ZERO_CONFIG = 'c.FPGASpawner.catalog_file = ""\n'
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory, repo_root) -> Hub:
-    state = tmp_path_factory.mktemp("zero-config")
-    extra = state / "zero_config.py"
-    extra.write_text(ZERO_CONFIG)
-    stack = DemoStack(
-        state_dir=state,
-        port=free_port(),
-        start_timeout=60,
-        cluster_file=fast_cluster(state),
-        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo_root)},
-        log=lambda message: None,
-    )
-    stack.start()
-    try:
-        yield Hub(stack)
-    finally:
-        stack.stop()
+    with hub_with_config(tmp_path_factory.mktemp("zero-config"), ZERO_CONFIG, repo_root) as hub:
+        yield hub
 
 
 def test_discover_prints_the_clusters_boards(hub):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import requests
 import yaml
 
-from fpga_demo.launcher import CLUSTER_FILE, DemoStack
+from fpga_demo.launcher import CLUSTER_FILE, DemoStack, free_port
 
 
 @dataclass
@@ -136,3 +138,27 @@ def fast_cluster(tmp: Path) -> Path:
 def container(pod: dict) -> dict:
     """The notebook container of a pod (as the API returns it)."""
     return next(c for c in pod["spec"]["containers"] if c["name"] == "notebook")
+
+
+@contextlib.contextmanager
+def hub_with_config(state: Path, extra_config: str, repo: Path) -> Iterator[Hub]:
+    """The demo stack with `extra_config` appended to the hub's configuration.
+
+    The hub process gets the checkout on PYTHONPATH so a config can import
+    test-only code (``tests.support.binder_mixin``).
+    """
+    extra = state / "extra_config.py"
+    extra.write_text(extra_config)
+    stack = DemoStack(
+        state_dir=state,
+        port=free_port(),
+        start_timeout=60,
+        cluster_file=fast_cluster(state),
+        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo)},
+        log=lambda message: None,
+    )
+    stack.start()
+    try:
+        yield Hub(stack)
+    finally:
+        stack.stop()
