@@ -39,17 +39,42 @@ def start_message(placement: Placement, cap: BoardCapacity | None) -> str:
     return text
 
 
+def waiting_headline(
+    placement: Placement, cap: BoardCapacity | None, wait_seconds: float | None = None
+) -> str:
+    """Why this request waits, and for how long, before the scheduler's own words.
+
+    "0 of 1 AMD Alveo U250 free: held by another server; this request waits up
+    to 120 s": what the user needs to decide whether to wait or pick another
+    board, in the form's own terms.
+    """
+    board = placement.board.display_name
+    if cap is not None and cap.free < placement.count and cap.in_use:
+        held = (
+            "held by another server" if cap.in_use == 1 else f"{cap.in_use} held by other servers"
+        )
+        text = f"{cap.free} of {cap.total} {board} free: {held}"
+        if placement.count > 1:
+            text += f" ({placement.count} wanted)"
+    else:
+        text = f"Waiting for {wanted(placement)}: {capacity_summary(cap)}"
+    if wait_seconds:
+        text += f"; this request waits up to {int(wait_seconds)} s"
+    return text
+
+
 def explain_event(
-    raw_event: Mapping[str, Any], placement: Placement, cap: BoardCapacity | None
+    raw_event: Mapping[str, Any],
+    placement: Placement,
+    cap: BoardCapacity | None,
+    wait_seconds: float | None = None,
 ) -> str | None:
     """A plain-words message for an FPGA-relevant event, or None to keep kubespawner's."""
     reason = raw_event.get("reason")
     message = raw_event.get("message") or ""
     if reason == "FailedScheduling":
-        return (
-            f"Waiting for {wanted(placement)}: {capacity_summary(cap)}. "
-            f"The scheduler says: {message}"
-        )
+        headline = waiting_headline(placement, cap, wait_seconds)
+        return f"{headline}. The scheduler says: {message}"
     if reason == "TriggeredScaleUp":
         return (
             f"Scale-up triggered: the cluster-autoscaler is adding a cloud node with "

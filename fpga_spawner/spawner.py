@@ -308,7 +308,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         async for event in super().progress():
             raw = event.get("raw_event")
             if placement is not None and raw:
-                explained = explain_event(raw, placement, self.board_capacity(placement.board))
+                explained = explain_event(
+                    raw, placement, self.board_capacity(placement.board), self.start_timeout
+                )
                 if explained:
                     event = {**event, "message": explained}
             yield event

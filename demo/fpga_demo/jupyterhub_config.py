@@ -38,8 +38,12 @@ c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = os.environ.get("FPGA_DEMO_CLEANUP", "1") == "1"
 c.JupyterHub.cleanup_proxy = True
 
-# A login that takes any name (demo only).
+# A login that takes any name (demo only), and the login page says so.
 c.JupyterHub.authenticator_class = "dummy"
+c.JupyterHub.template_vars = {
+    "announcement_login": "Demo: log in with any name; the password is not checked "
+    "(leave it empty). Every FPGA here is emulated.",
+}
 c.Authenticator.allow_all = True
 c.Authenticator.admin_users = {"admin"}
 

@@ -66,6 +66,8 @@ def test_log_in_start_a_u250_and_see_it_in_fpga_status(stack):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
             page.goto(f"{stack.url}/hub/login")
+            # a password field that checks nothing says so
+            expect(page.locator(".announcement")).to_contain_text("the password is not checked")
             page.fill("#username_input", "alice")
             page.click("#login_submit")
 

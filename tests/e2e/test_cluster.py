@@ -94,7 +94,9 @@ def test_bob_waits_for_the_u250_until_alice_stops(hub):
     assert response.status_code in (202, 500), response.text
     messages = hub.progress("bob", until="The scheduler says")
     waiting = messages[-1]
-    assert waiting.startswith("Waiting for 1 x AMD Alveo U250: 0 of 1 free")
+    assert waiting.startswith(
+        "0 of 1 AMD Alveo U250 free: held by another server; this request waits up to 25 s."
+    )
     assert f"Insufficient {U250}" in waiting
     assert any(m.startswith("Requesting 1 x AMD Alveo U250") for m in messages)
     assert hub.pod("bob")["status"]["phase"] == "Pending"

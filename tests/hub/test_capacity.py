@@ -142,7 +142,13 @@ def test_progress_explains_scheduler_and_autoscaler():
     text = explain_event(
         {"reason": "FailedScheduling", "message": scheduler}, placement, ledger.board(U250)
     )
-    assert text == f"Waiting for 1 x U250: 0 of 1 free. The scheduler says: {scheduler}"
+    assert text == f"0 of 1 U250 free: held by another server. The scheduler says: {scheduler}"
+    timed = explain_event(
+        {"reason": "FailedScheduling", "message": scheduler}, placement, ledger.board(U250), 120
+    )
+    assert timed.startswith(
+        "0 of 1 U250 free: held by another server; this request waits up to 120 s."
+    )
     scale = explain_event(
         {"reason": "TriggeredScaleUp", "message": "pod triggered scale-up"}, placement, None
     )
