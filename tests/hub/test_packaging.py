@@ -96,3 +96,35 @@ def test_demo_without_the_demo_says_how_to_install_it():
         "jupyterhub-fpga demo: the demo is not installed (a hub install leaves it out); "
         'install it with: pip install "jupyterhub-fpga[demo]"'
     )
+
+
+@pytest.mark.e2e
+def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
+    """What an admin's hub image gets: a fresh venv with the wheel and its `hub` extra only."""
+    venv = tmp_path / "hub-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip, bin_dir = venv / "bin" / "pip", venv / "bin"
+    wheel = Path(hub_wheel.filename)
+    subprocess.run(
+        [str(pip), "install", "-q", f"{wheel}[hub]"], check=True, capture_output=True, timeout=600
+    )
+    files = subprocess.run(
+        [str(pip), "show", "-f", "jupyterhub-fpga"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "fpga_spawner/spawner.py" in files
+    assert not [line for line in files.splitlines() if "emulator" in line or "fpga_demo" in line]
+    missing = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import fpga_demo"], capture_output=True, text=True
+    )
+    assert "No module named 'fpga_demo'" in missing.stderr
+    result = subprocess.run(
+        [str(bin_dir / "jupyterhub-fpga"), "render", "--config", "examples/jupyterhub_config.py"]
+        + ["--user", "alice", "--profile", "u250", "--option", "count=2"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("apiVersion: v1\nkind: Pod")
+    assert "Unclosed client session" not in result.stderr
