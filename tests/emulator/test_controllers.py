@@ -54,15 +54,17 @@ async def test_dependents_are_collected_when_their_owner_is_deleted(cluster, v1)
 async def test_a_second_live_owner_keeps_the_dependent(cluster):
     first = cluster.api.create("pods", "jhub", pod_body("one"))
     second = cluster.api.create("pods", "jhub", pod_body("two"))
-    shared = {"metadata": {"name": "shared", "ownerReferences": owned_by(first) + owned_by(second)}}
-    cluster.api.create("configmaps", "jhub", shared)
+    co_owned = {
+        "metadata": {"name": "co-owned", "ownerReferences": owned_by(first) + owned_by(second)}
+    }
+    cluster.api.create("configmaps", "jhub", co_owned)
     cluster.api.delete("pods", "jhub", "one", {"gracePeriodSeconds": 0})
     await cluster.wait_for(lambda: gone(cluster, "pods", "one"))
     for _ in range(5):
         await cluster.wait_for(lambda: True)
-    assert not gone(cluster, "configmaps", "shared")
+    assert not gone(cluster, "configmaps", "co-owned")
     cluster.api.delete("pods", "jhub", "two", {"gracePeriodSeconds": 0})
-    await cluster.wait_for(lambda: gone(cluster, "configmaps", "shared"))
+    await cluster.wait_for(lambda: gone(cluster, "configmaps", "co-owned"))
 
 
 async def test_orphan_and_foreground_propagation(cluster, v1):

@@ -126,9 +126,11 @@ def test_a_name_is_found_through_a_symlinked_directory_on_the_search_path(
     shell: Shell, tmp_path, command: str
 ) -> None:
     """FPGA_XCLBIN_PATH entries often link to shared storage: the search follows the link."""
-    (tmp_path / "shared").mkdir()
-    vision_xclbin(tmp_path / "shared" / "deep.xclbin")
-    (tmp_path / "xclbin" / "linked").symlink_to(tmp_path / "shared", target_is_directory=True)
+    (tmp_path / "linked-target").mkdir()
+    vision_xclbin(tmp_path / "linked-target" / "deep.xclbin")
+    (tmp_path / "xclbin" / "linked").symlink_to(
+        tmp_path / "linked-target", target_is_directory=True
+    )
     out = shell.run(f"%fpga {command} deep.xclbin")
     assert not out.failed, out.stderr
     found = tmp_path / "xclbin" / "linked" / "deep.xclbin"

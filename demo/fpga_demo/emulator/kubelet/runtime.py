@@ -21,7 +21,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from .reaper import INSTANCE_ENV
+from .reaper import INSTANCE_ENV, processes_with
 
 MARKER_ENV = "KUBERNETES_EMULATOR_CONTAINER"
 _LIVE: dict[str, int] = {}  # marker -> pid of containers still running
@@ -57,18 +57,7 @@ def descendants(pid: int) -> list[int]:
 
 def marked_processes(marker: str) -> list[int]:
     """Processes whose environment carries this container's marker (orphans included)."""
-    needle = f"{MARKER_ENV}={marker}".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
+    return processes_with(MARKER_ENV, marker)
 
 
 def signal_tree(pid: int, marker: str, sig: int) -> int:
