@@ -35,6 +35,22 @@ ENV_XCLBIN_PATH = "FPGA_XCLBIN_PATH"
 ENV_EMULATION = "FPGA_EMULATION"
 """``1`` when the pod has no real board by design (demo, emulated cluster)."""
 
+ENV_SLOTS_PER_BOARD = "FPGA_SLOTS_PER_BOARD"
+"""How many slots each board is offered as (``1`` or absent: the pod has whole boards).
+
+Above 1 the board is shared: other servers may hold the board's other slots."""
+ENV_IDLE_TIMEOUT = "FPGA_IDLE_TIMEOUT"
+"""Seconds without FPGA activity after which the hub stops this server (absent: never)."""
+ENV_IDLE_WARNING = "FPGA_IDLE_WARNING"
+"""Seconds before that stop at which the user is warned."""
+ENV_MAX_AGE = "FPGA_MAX_AGE"
+"""Seconds after its start at which the hub stops this server whatever it does (absent: never)."""
+ENV_ACTIVITY_DIR = "FPGA_ACTIVITY_DIR"
+"""Directory where the pod's kernels record FPGA activity for the server extension.
+
+Default: ``fpga-activity`` in Jupyter's runtime directory. The devices API reports what
+is recorded there under ``activity`` (the schema is in ``jupyter_ext.activity``)."""
+
 ALL_ENV = (
     ENV_BOARD,
     ENV_BOARD_NAME,
@@ -46,6 +62,10 @@ ALL_ENV = (
     ENV_ACCELERATOR_REPLICAS,
     ENV_XCLBIN_PATH,
     ENV_EMULATION,
+    ENV_SLOTS_PER_BOARD,
+    ENV_IDLE_TIMEOUT,
+    ENV_IDLE_WARNING,
+    ENV_MAX_AGE,
 )
 
 LABEL_PREFIX = "fpga.jupyterhub.io/"

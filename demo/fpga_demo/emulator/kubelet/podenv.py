@@ -280,8 +280,11 @@ def image_env(home: Path, pod_name: str) -> dict[str, str]:
         "HOSTNAME": pod_name,
         "LANG": os.environ.get("LANG", "C.UTF-8"),
     }
-    if os.environ.get("VIRTUAL_ENV"):
-        env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
+    # The image is this installation: its venv and, for a checkout run from a
+    # worktree, the PYTHONPATH that puts that checkout first.
+    for name in ("VIRTUAL_ENV", "PYTHONPATH"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
     return env
 
 
