@@ -43,6 +43,37 @@ def _quantity(value: object) -> int:
         return 0
 
 
+@dataclass(frozen=True)
+class Holder:
+    """A pod that holds FPGAs, as the admin view and quotas see it.
+
+    ``user`` and ``server`` come from the annotations kubespawner writes
+    (``hub.jupyter.org/username`` and ``/servername``); pods the hub did not
+    start have ``user == ""`` and count for capacity, never for a quota.
+    """
+
+    uid: str
+    pod: str
+    """namespace/name"""
+    node: str
+    resource: str
+    count: int
+    user: str = ""
+    server: str = ""
+    since: float = 0.0
+    """Unix time the pod was created (0 when unknown)."""
+
+
+@dataclass(frozen=True)
+class PodOwner:
+    """Who a pod belongs to (what :meth:`CapacityLedger.set_pod` records beside the counts)."""
+
+    pod: str = ""
+    user: str = ""
+    server: str = ""
+    since: float = 0.0
+
+
 @dataclass
 class _Node:
     allocatable: dict[str, int]
@@ -64,6 +95,8 @@ class CapacityLedger:
         """Empty every count learnt from nodes and pods (the catalog side stays)."""
         self._nodes: dict[str, _Node] = {}
         self._pods: dict[str, tuple[str, dict[str, int]]] = {}
+        self._owners: dict[str, PodOwner] = {}
+        self._by_user: dict[str, set[str]] = {}
         self._used_on: dict[str, Counter[str]] = {}
         self._total: Counter[str] = Counter()
         self._used: Counter[str] = Counter()
@@ -133,7 +166,12 @@ class CapacityLedger:
         del self._nodes[name]
 
     def set_pod(
-        self, uid: str, node_name: str, requests: Mapping[str, object], active: bool
+        self,
+        uid: str,
+        node_name: str,
+        requests: Mapping[str, object],
+        active: bool,
+        owner: PodOwner | None = None,
     ) -> None:
         """A pod holds its FPGAs while bound to a node and not finished."""
         self.delete_pod(uid)
@@ -142,6 +180,10 @@ class CapacityLedger:
             return
         self._hist(node_name, -1)
         self._pods[uid] = (node_name, fpga)
+        if owner is not None:
+            self._owners[uid] = owner
+            if owner.user:
+                self._by_user.setdefault(owner.user, set()).add(uid)
         self._used_on.setdefault(node_name, Counter()).update(fpga)
         self._used.update(fpga)
         self._hist(node_name, +1)
@@ -151,6 +193,13 @@ class CapacityLedger:
         if held is None:
             return
         node_name, fpga = held
+        owner = self._owners.pop(uid, None)
+        if owner is not None and owner.user:
+            uids = self._by_user.get(owner.user)
+            if uids is not None:
+                uids.discard(uid)
+                if not uids:
+                    del self._by_user[owner.user]
         self._hist(node_name, -1)
         self._used_on[node_name].subtract(fpga)
         self._used.subtract(fpga)
@@ -197,6 +246,30 @@ class CapacityLedger:
         largest_node = max(self._alloc_hist.get(resource) or [0])
         template = max((g.boards_per_node for g in self._groups_for(resource)), default=0)
         return max(largest_node, template) >= count
+
+    def held_by(self, user: str) -> dict[str, int]:
+        """FPGAs (by resource name) the user's running pods hold now, over all named servers."""
+        held: Counter[str] = Counter()
+        for uid in self._by_user.get(user, ()):
+            held.update(self._pods[uid][1])
+        return dict(held)
+
+    def holders(self, resource: str | None = None) -> list[Holder]:
+        """Every pod holding FPGAs (of one resource, or all), oldest first.
+
+        A scan over the holding pods: for views (the admin page), not for hot paths.
+        """
+        out = []
+        for uid, (node, fpga) in self._pods.items():
+            owner = self._owners.get(uid, PodOwner())
+            for name, count in fpga.items():
+                if resource is None or name == resource:
+                    out.append(
+                        Holder(
+                            uid, owner.pod, node, name, count, owner.user, owner.server, owner.since
+                        )
+                    )
+        return sorted(out, key=lambda h: (h.since, h.pod))
 
     @property
     def pod_count(self) -> int:

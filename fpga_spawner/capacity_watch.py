@@ -13,13 +13,17 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
-from .capacity import CapacityLedger
+from .capacity import CapacityLedger, PodOwner
 from .quantity import QuantityError, whole_count
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
 EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
+# kubespawner's annotations: the user's and the server's names, unescaped
+ANNOTATION_USER = "hub.jupyter.org/username"
+ANNOTATION_SERVER = "hub.jupyter.org/servername"
 
 
 class Unusable(ValueError):
@@ -69,6 +73,30 @@ def _container_requests(
         wanted = {**_mapping(res.get("limits")), **_mapping(res.get("requests"))}
         result.append(_counts(wanted, resources, problems))
     return result
+
+
+def pod_owner(meta: Mapping[str, Any]) -> PodOwner:
+    """Who started the pod, from kubespawner's annotations, and when it was created."""
+    annotations = _mapping(meta.get("annotations"))
+    user = annotations.get(ANNOTATION_USER)
+    server = annotations.get(ANNOTATION_SERVER)
+    name = "/".join(str(meta.get(k)) for k in ("namespace", "name") if meta.get(k))
+    return PodOwner(
+        pod=name[:253],
+        user=user[:255] if isinstance(user, str) else "",
+        server=server[:255] if isinstance(server, str) else "",
+        since=_timestamp(meta.get("creationTimestamp")),
+    )
+
+
+def _timestamp(value: Any) -> float:
+    """An RFC 3339 time from the API server as Unix time (0.0 when absent or unreadable)."""
+    if not isinstance(value, str):
+        return 0.0
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def pod_facts(
@@ -159,7 +187,8 @@ class CapacityWatch:
                 if event_type == "DELETED":
                     self.ledger.delete_pod(name)
                 else:
-                    self.ledger.set_pod(name, node, requests, active)
+                    owner = pod_owner(_mapping(_mapping(obj).get("metadata"))) if requests else None
+                    self.ledger.set_pod(name, node, requests, active, owner)
         except Exception as e:  # one foreign object must never stop the watch
             self._skip(kind, obj, e)
             return ""

@@ -267,3 +267,46 @@ def test_pod_request_counts_init_containers_like_the_scheduler():
     spec = {"initContainers": [{"resources": {"limits": {U250: "3"}}}]}
     uid, node_name, requests, active = pod_facts(pod("u", "n", "1", **spec), frozenset([U250]))
     assert requests == {U250: 3}
+
+
+def _user_pod(uid: str, user: str, server: str, boards: str, phase: str = "Running") -> dict:
+    return {
+        "metadata": {
+            "uid": uid,
+            "name": f"jupyter-{user}-{server}",
+            "namespace": "hub",
+            "creationTimestamp": f"2026-11-30T20:0{uid}:00Z",
+            "annotations": {
+                "hub.jupyter.org/username": user,
+                "hub.jupyter.org/servername": server,
+            },
+        },
+        "spec": {
+            "nodeName": "n1",
+            "containers": [{"resources": {"limits": {"xilinx.com/fpga-u250": boards}}}],
+        },
+        "status": {"phase": phase},
+    }
+
+
+def test_holders_and_what_each_user_holds_over_named_servers():
+    ledger = CapacityLedger({"u250": "xilinx.com/fpga-u250"})
+    ledger.set_node("n1", {"xilinx.com/fpga-u250": "4"}, {})
+    watch = CapacityWatch(None, ledger)
+    for pod in (_user_pod("1", "ann", "", "1"), _user_pod("2", "ann", "big", "2")):
+        watch._feed("pods", "ADDED", pod)
+    watch._feed("pods", "ADDED", _user_pod("3", "bob", "", "1"))
+    assert ledger.held_by("ann") == {"xilinx.com/fpga-u250": 3}
+    assert [(h.user, h.server, h.count) for h in ledger.holders("xilinx.com/fpga-u250")] == [
+        ("ann", "", 1),
+        ("ann", "big", 2),
+        ("bob", "", 1),
+    ]
+    assert ledger.holders()[0].pod == "hub/jupyter-ann-"
+    assert ledger.holders()[0].since > 0
+    # a finished pod holds nothing, for the user as for the cluster
+    watch._feed("pods", "MODIFIED", _user_pod("2", "ann", "big", "2", phase="Succeeded"))
+    assert ledger.held_by("ann") == {"xilinx.com/fpga-u250": 1}
+    watch._feed("pods", "DELETED", _user_pod("1", "ann", "", "1"))
+    assert ledger.held_by("ann") == {}
+    assert ledger.board("xilinx.com/fpga-u250").in_use == 1
