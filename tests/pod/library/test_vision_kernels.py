@@ -58,7 +58,8 @@ def test_gaussian_taps_sum_is_not_256():
 @pytest.mark.parametrize("size_in,size_out", [((24, 32), (12, 16)), ((24, 32), (48, 64)),
                                               ((20, 30), (13, 17)), ((7, 9), (30, 5)),
                                               ((2, 5), (9, 9)), ((31, 17), (16, 9)),
-                                              ((5, 40), (3, 21)), ((3, 3), (40, 40))])  # fmt: skip
+                                              ((5, 40), (3, 21)), ((3, 3), (40, 40)),
+                                              ((26, 18), (13, 9))])  # fmt: skip
 def test_resize_is_the_kernels_streaming_loop(size_in, size_out):
     for img in (natural_gray(*size_in), _noise(*size_in), _noise(*size_in, 3)):
         got = xfcv_resize.resize(img, *size_out)
