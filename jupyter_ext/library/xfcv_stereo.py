@@ -239,18 +239,29 @@ def _wrap(v: np.ndarray, bits: int) -> np.ndarray:
 
 def subpixel(gmind: np.ndarray, gmin: np.ndarray, p_: np.ndarray, n_: np.ndarray,
              prm: BMParams) -> np.ndarray:  # fmt: skip
-    """The kernel's 16-bit output ``(256 D + delta + 15) >> 4`` from the best SAD and its neighbours."""
+    """The kernel's 16-bit output ``(256 D + delta + 15) >> 4`` from the best SAD and its neighbours.
+
+    When no SAD can reach ``2^(bits - 2)`` (``pre_filter_cap`` 31 and the
+    builds' windows), none of the kernel's narrow registers can wrap and the
+    arithmetic runs in int32 without the wrap steps -- the same integers.
+    """
     bits = int(255 * prm.window * prm.window).bit_length()
-    p = _wrap(np.where(gmind == 0, n_, p_), bits)
-    n = _wrap(np.where(gmind == prm.disparities - 1, p_, n_), bits)
-    k = _wrap(p + n - 2 * gmin + np.abs(p - n), bits)
-    num = _wrap((p - n) << 8, bits + 8)
+    p = np.where(gmind == 0, n_, p_)
+    n = np.where(gmind == prm.disparities - 1, p_, n_)
+    if 4 * prm.pre_filter_cap * prm.window**2 < 1 << (bits - 1):  # 2 max SAD: k's bound
+        p, n, m = p.astype(np.int32), n.astype(np.int32), gmin.astype(np.int32)
+        k = p + n - 2 * m + np.abs(p - n)
+        num = (p - n) << 8
+    else:
+        p, n, m = _wrap(p.astype(np.int64), bits), _wrap(n.astype(np.int64), bits), gmin
+        k = _wrap(p + n - 2 * m.astype(np.int64) + np.abs(p - n), bits)
+        num = _wrap((p - n) << 8, bits + 8)
     safe = np.where(k == 0, 1, k)
     # C division, toward zero; float64 is exact here (|num| < 2^32, 0 < |k| < 2^20: the
     # quotient never rounds across an integer)
     q = np.trunc(num / safe).astype(np.int64)
     delta = _wrap(np.where(k == 0, 0, q), 10)
-    return ((gmind * 256 + delta + 15) >> 4) & 0xFFFF
+    return ((gmind.astype(np.int64) * 256 + delta + 15) >> 4) & 0xFFFF
 
 
 def disparity(left: np.ndarray, right: np.ndarray, prm: BMParams, band: int = 64) -> np.ndarray:
@@ -271,7 +282,7 @@ def disparity(left: np.ndarray, right: np.ndarray, prm: BMParams, band: int = 64
         y1 = min(y0 + band, ys.stop)
         sads = window_sads(lp, rp, prm, slice(y0, y1), xs)
         gmind, gmin, p_, n_, skip = _sweep(sads, prm)
-        disp = subpixel(*(a.astype(np.int64) for a in (gmind, gmin, p_, n_)), prm)
+        disp = subpixel(gmind, gmin, p_, n_, prm)
         low_texture = texture_all[y0:y1, xs] < prm.texture_threshold
         out[y0:y1, xs] = np.where(skip | low_texture, 0, disp)
     return out
