@@ -118,10 +118,8 @@ def measure(name: str, inputs: dict[str, Any], repeat: int, emu: EmulationBacken
             "reference_name": spec.reference_name}  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="quarter-size inputs (smoke test)")
-    args = ap.parse_args()
+def emulation_figures(quick: bool) -> tuple[dict[str, float], dict[str, Any]]:
+    """Section 1: prints the table, returns (ratio per case, details per case)."""
     import cv2
 
     emu = EmulationBackend("benchmark")
@@ -133,7 +131,7 @@ def main() -> None:
           "  agrees  reference")  # fmt: skip
     ratios: dict[str, float] = {}
     details: dict[str, Any] = {}
-    for case, name, make, repeat in cases(args.quick):
+    for case, name, make, repeat in cases(quick):
         m = measure(name, make(), repeat, emu)
         ours, ref = m["ours"], m["ref"]
         ratio = ours.median / ref.median
@@ -151,7 +149,11 @@ def main() -> None:
               f"{m['reference_name']}")  # fmt: skip
     worst = max(ratios, key=lambda k: ratios[k])
     print(f"worst: {worst} at {ratios[worst]:.2f}x the reference's time (target <= 1.5x)")
+    return ratios, details
 
+
+def prediction_figures() -> tuple[float, float, dict[str, Any]]:
+    """Section 2: prints the table, returns (largest error, largest non-suspect error, per figure)."""
     print("\n2. Predicted board time vs AMD's published figure (same configuration)")
     print(f"{'figure':24} {'compares':11} {'predicted':>12} {'published':>12} {'error':>8}  flags")
     predictions: dict[str, Any] = {}
@@ -168,7 +170,15 @@ def main() -> None:
     err_clean = max(abs(c.error) for c in clean)
     print(f"largest error over counted figures: {err_max:.1%}; excluding figures that "
           f"contradict their own build: {err_clean:.1%} (target <= 25%)")  # fmt: skip
-    print(json.dumps({
+    return err_max, err_clean, predictions
+
+
+def summary(quick: bool) -> dict[str, Any]:
+    """Both sections, printed; the JSON object of the last line (``runtime.py`` reuses it)."""
+    ratios, details = emulation_figures(quick)
+    worst = max(ratios, key=lambda k: ratios[k])
+    err_max, err_clean, predictions = prediction_figures()
+    return {
         "emulation_ratios": {k: round(v, 3) for k, v in ratios.items()},
         "emulation_ratio_max": round(ratios[worst], 3),
         "emulation_ratio_max_case": worst,
@@ -176,9 +186,16 @@ def main() -> None:
         "prediction_error_max_excluding_suspect": round(err_clean, 4),
         "predictions": predictions,
         "cases": details,
-        "board": board.name,
-        "quick": args.quick,
-    }))  # fmt: skip
+        "board": BOARDS[DEFAULT_BOARD].name,
+        "quick": quick,
+    }  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="quarter-size inputs (smoke test)")
+    args = ap.parse_args()
+    print(json.dumps(summary(args.quick)))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,18 @@ Measures, in one process:
    once: explicit ``bo.write``/``bo.read`` recorded by the double plus
    the staging copies the backend makes (the syncs themselves are the DMA);
 3. each emulated function's time over its reference library's on the same
-   inputs (median of interleaved runs).
+   inputs (median of interleaved runs), at the registry's default sizes
+   (every function, ``%fpga bench``'s inputs);
+4. the emulation's speed target and the prediction error, with
+   ``benchmarks/emulation.py``'s code (imported, not repeated): each
+   kernel-exact model at 1M options, 1080p and 4K images, 100 MB gzip, a
+   2048x2048 GEMM against the fastest CPU reference (target <= 1.5x), and the
+   predicted board times against AMD's published figures (target <= 25%).
 
-Usage: ``.venv/bin/python benchmarks/runtime.py [--quick]``. Last line: JSON.
+Usage: ``.venv/bin/python benchmarks/runtime.py [--quick]``. Last line: JSON with
+``emulation_ratios``, ``emulation_ratio_max`` and ``prediction_error_max``
+(section 4), section 3's ratios as ``registry_ratios`` /
+``registry_ratio_max``, and sections 1 and 2's figures.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from benchmarks import emulation as emulation_bench  # noqa: E402
 from jupyter_ext.library import FUNCTIONS, gaussian_filter  # noqa: E402
 from jupyter_ext.library.registry import natural_gray  # noqa: E402
 from jupyter_ext.library.vision import _gaussian_model  # noqa: E402
@@ -177,11 +187,19 @@ def main() -> None:
         print(f"   {name:24s} {r['size']:>8} {spec.size_unit:16s} emulated {r['emulated_ms']:8.3f} ms  "
               f"{spec.reference_name} {r['reference_ms']:8.3f} ms  ratio {r['ratio']:.2f}")  # fmt: skip
 
+    print("\n4. the emulation's speed target and the predictions (benchmarks/emulation.py)")
+    target = emulation_bench.summary(args.quick)
     print(json.dumps({
         "dispatch_overhead_us": round(max(ov["emulated_us"], ov["xrt_us"]), 2),
         "xrt_copies_per_call": max(c["copies"] for c in cp.values()),
-        "emulation_ratio_max": round(max(r["ratio"] for r in ratios.values()), 3),
-        "emulation_ratios": {n: round(r["ratio"], 3) for n, r in ratios.items()},
+        "registry_ratio_max": round(max(r["ratio"] for r in ratios.values()), 3),
+        "registry_ratios": {n: round(r["ratio"], 3) for n, r in ratios.items()},
+        "emulation_ratios": target["emulation_ratios"],
+        "emulation_ratio_max": target["emulation_ratio_max"],
+        "emulation_ratio_max_case": target["emulation_ratio_max_case"],
+        "prediction_error_max": target["prediction_error_max"],
+        "prediction_error_max_excluding_suspect": target["prediction_error_max_excluding_suspect"],
+        "quick": args.quick,
     }))  # fmt: skip
 
 
