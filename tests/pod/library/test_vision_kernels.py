@@ -114,6 +114,17 @@ def test_stereo_bm_is_the_kernels_sweeps(case):
     assert got.any() or kind == "noise"
 
 
+def test_stereo_bm_window_sums_past_16_bits_are_the_kernels():
+    # 2 cap W^2 >= 65535: the model sums windows in int32, not uint16 (a wide window, cap 63),
+    # and its sub-pixel step keeps the wrap steps
+    left, right = _pair("shift", 26, 44)
+    prm = xfcv_stereo.BMParams(63, 15, 0, 23, 8, 8)
+    got = xfcv_stereo.disparity(left, right, prm)
+    want = port.stereo_bm(left, right, 63, 15, 0, w=23, ndisp=8, units=8)
+    assert np.array_equal(got, want)
+    assert got.any()
+
+
 def _rig(rows: int, cols: int):
     import cv2
 
