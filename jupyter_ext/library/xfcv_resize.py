@@ -71,7 +71,8 @@ def _halve(img: np.ndarray) -> np.ndarray:
     rows, cols = img.shape[0] // 2, img.shape[1] // 2
     pairs = img.reshape(rows, 2, cols, 2)  # (row pair, upper/lower, column pair, left/right)
     sums = cv2.add(pairs[:, 0], pairs[:, 1], dtype=cv2.CV_16U)  # rows x cols x 2, contiguous
-    word = sums.view(np.uint32).reshape(rows, cols) * np.uint32(0x10001 << 6)
+    word = sums.view(np.uint32).reshape(rows, cols)
+    word *= np.uint32(0x10001 << 6)  # in place: ``sums`` is ours
     top = 3 if np.little_endian else 0
     return np.ascontiguousarray(word.view(np.uint8).reshape(rows, cols, 4)[:, :, top])
 
