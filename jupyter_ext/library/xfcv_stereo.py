@@ -164,7 +164,7 @@ def _sweep(sads: np.ndarray, prm: BMParams) -> tuple[np.ndarray, ...]:
     neighbours at sweep edges come out as the board's. The kernel's in-sweep
     uniqueness loop (a rejecting SAD replaces the one kept when lower) ends with
     the lowest qualifying SAD, so it is one masked minimum per sweep. Per-pixel
-    state is int32: SADs stay below 2^16 and INT_MAX is only ever compared.
+    state is int32: SADs stay below 2^17 (``2 cap W^2``) and INT_MAX is only compared.
     """
     units, ur = prm.units, prm.uniqueness_ratio
     shape = sads.shape[1:]
