@@ -92,10 +92,10 @@ def test_a_file_found_through_a_symlinked_directory_on_the_search_path(
 ):
     search = tmp_path / "search"
     search.mkdir()
-    (search / "shared").symlink_to(xclbin_dir, target_is_directory=True)
+    (search / "linked").symlink_to(xclbin_dir, target_is_directory=True)
     monkeypatch.setenv("FPGA_XCLBIN_PATH", str(search))
     r = load("finance.xclbin", xrt, KERNELS)
-    assert r.xclbin == str(search / "shared" / "finance.xclbin")
+    assert r.xclbin == str(search / "linked" / "finance.xclbin")
     assert r.programmed and r.opened == ("bs_kernel", "mc_euro_k")
 
 
