@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .dra import DraConfigError, DraRequest, parse_dra
 from .flavours import FLAVOURS, resource_problem
 
 LOCATIONS = ("on-premises", "cloud")
@@ -52,6 +53,8 @@ class Board:
     node_group: str = ""
     max_per_user: int = 1
     groups: tuple[str, ...] = ()
+    dra: DraRequest | None = None
+    """How the board is asked for through DRA (plugin ``dra``); None for device plugins."""
 
     def allowed_for(self, user_groups: Sequence[str]) -> bool:
         """Boards without groups are open to every user."""
@@ -161,6 +164,7 @@ BOARD_FIELDS: dict[str, type] = {
     "node_group": str,
     "max_per_user": int,
     "groups": list,
+    "dra": dict,
 }
 LICENSE_FIELDS: dict[str, type] = {
     "name": str,
@@ -211,7 +215,7 @@ def check_entries(key: str, entries: Sequence[Any]) -> None:
 def _board(index: int, raw: Any) -> Board:
     opt = "FPGASpawner.boards"
     e = _take(opt, index, raw, BOARD_FIELDS)
-    for required in ("slug", "plugin", "resource"):
+    for required in ("slug", "plugin"):
         if not e.get(required):
             raise _fail(opt, index, e, f"{required} is required")
     if not SLUG_RE.match(e["slug"]):
@@ -220,7 +224,17 @@ def _board(index: int, raw: Any) -> Board:
         raise _fail(
             opt, index, e, f"plugin={e['plugin']!r}; allowed plugins: {', '.join(FLAVOURS)}"
         )
-    problem = resource_problem(e["plugin"], e["resource"])
+    dra = _board_dra(opt, index, e)
+    if dra is not None:
+        e.setdefault("resource", dra.resource)
+    if not e.get("resource"):
+        raise _fail(opt, index, e, "resource is required")
+    if dra is None:
+        problem = resource_problem(e["plugin"], e["resource"])
+    elif e["resource"] != dra.resource:
+        problem = f"must be {dra.resource!r} (the KEP-5004 name of dra.device_class) or absent"
+    else:
+        problem = None
     if problem:
         raise _fail(opt, index, e, f"resource={e['resource']!r} {problem}")
     location = e.get("location", "on-premises")
@@ -251,7 +265,22 @@ def _board(index: int, raw: Any) -> Board:
         node_group=e.get("node_group", ""),
         max_per_user=max_per_user,
         groups=tuple(groups),
+        dra=dra,
     )
+
+
+def _board_dra(opt: str, index: int, e: dict) -> DraRequest | None:
+    """The ``dra`` section: required with plugin ``dra``, refused with any other plugin."""
+    if e["plugin"] != "dra":
+        if "dra" in e:
+            raise _fail(opt, index, e, "dra is only for plugin 'dra'")
+        return None
+    if "dra" not in e:
+        raise _fail(opt, index, e, "plugin 'dra' needs a dra section (at least device_class)")
+    try:
+        return parse_dra(e["dra"], e.get("max_per_user", 1))
+    except DraConfigError as err:
+        raise _fail(opt, index, e, str(err)) from None
 
 
 def _license(index: int, raw: Any, board_slugs: set[str]) -> License:
@@ -365,6 +394,7 @@ def parse_catalog(
         if board.slug in parsed_boards:
             raise CatalogError("FPGASpawner.boards", f"#{i}", f"duplicate slug {board.slug!r}")
         parsed_boards[board.slug] = board
+    _check_device_classes(parsed_boards.values())
     parsed_licenses = tuple(_license(i, raw, set(parsed_boards)) for i, raw in enumerate(licenses))
     parsed_accels: dict[str, Accelerator] = {}
     for i, raw in enumerate(accelerators):
@@ -384,6 +414,22 @@ def parse_catalog(
         tuple(parsed_accels.values()),
         parsed_groups,
     )
+
+
+def _check_device_classes(boards: Sequence[Board] | Any) -> None:
+    """One DeviceClass per DRA board type: its KEP-5004 name is the board's capacity key."""
+    seen: dict[str, str] = {}
+    for i, board in enumerate(boards):
+        if board.dra is None:
+            continue
+        other = seen.setdefault(board.dra.device_class, board.slug)
+        if other != board.slug:
+            raise CatalogError(
+                "FPGASpawner.boards",
+                f"#{i} ({board.slug!r})",
+                f"dra.device_class={board.dra.device_class!r} is already board {other!r}'s; "
+                "give each DRA board type a DeviceClass of its own",
+            )
 
 
 def load_catalog_file(path: str | Path) -> dict[str, list]:

@@ -62,7 +62,7 @@ MAX_PER_USER = 8
 def plugin_of(resource: str) -> str:
     """The flavour whose resource names look like this one, or "" (not an FPGA)."""
     for slug, flavour in FLAVOURS.items():
-        if flavour.resource_pattern.match(resource):
+        if slug != "dra" and flavour.resource_pattern.match(resource):
             return slug
     return ""
 

@@ -96,6 +96,14 @@ FLAVOURS: dict[str, Flavour] = {
             re.compile(r"^b-com\.com/accelerator$"),
             "b-com.com/accelerator",
         ),
+        Flavour(
+            # Not a device plugin: the board is asked for through a ResourceClaim
+            # (fpga_spawner.dra); the name is the DeviceClass's KEP-5004 alias.
+            "dra",
+            "Kubernetes Dynamic Resource Allocation (resource.k8s.io/v1) DeviceClass",
+            re.compile(r"^deviceclass\.resource\.kubernetes\.io/[a-z0-9][-a-z0-9.]*$"),
+            "deviceclass.resource.kubernetes.io/fpga.amd.com",
+        ),
     )
 }
 

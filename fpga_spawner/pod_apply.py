@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubernetes_asyncio.client.models import (
+    CoreV1ResourceClaim,
     V1Affinity,
     V1EnvVar,
     V1NodeAffinity,
     V1Pod,
+    V1PodResourceClaim,
     V1PreferredSchedulingTerm,
     V1ResourceRequirements,
     V1Toleration,
@@ -68,6 +70,8 @@ class PatchModels:
     volumes: list[V1Volume]
     tolerations: list[V1Toleration]
     preferred: list[V1PreferredSchedulingTerm]
+    resource_claims: list[V1PodResourceClaim]
+    container_claims: list[CoreV1ResourceClaim]
 
 
 def patch_models(patch: PodPatch) -> PatchModels:
@@ -81,6 +85,15 @@ def patch_models(patch: PodPatch) -> PatchModels:
             V1PreferredSchedulingTerm(weight=t["weight"], preference=t["preference"])
             for t in patch.preferred_node_terms
         ],
+        resource_claims=[
+            V1PodResourceClaim(
+                name=c["name"],
+                resource_claim_name=c.get("resourceClaimName"),
+                resource_claim_template_name=c.get("resourceClaimTemplateName"),
+            )
+            for c in patch.resource_claims
+        ],
+        container_claims=[CoreV1ResourceClaim(name=c["name"]) for c in patch.container_claims],
     )
 
 
@@ -93,9 +106,13 @@ def apply_pod_patch(pod: V1Pod, patch: PodPatch | PatchModels) -> V1Pod:
     )
 
     resources = container.resources or V1ResourceRequirements()
-    # Extended resources cannot be overcommitted: requests must equal limits.
-    resources.limits = {**(resources.limits or {}), **patch.resources}
-    resources.requests = {**(resources.requests or {}), **patch.resources}
+    if patch.resources:
+        # Extended resources cannot be overcommitted: requests must equal limits.
+        resources.limits = {**(resources.limits or {}), **patch.resources}
+        resources.requests = {**(resources.requests or {}), **patch.resources}
+    if models.container_claims:
+        resources.claims = _by_name(resources.claims, models.container_claims)
+        spec.resource_claims = _by_name(spec.resource_claims, models.resource_claims)
     container.resources = resources
 
     container.env = _by_name(container.env, models.env)

@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_ext.contract import DEFAULT_XCLBIN_PATH, FPGARequest
 
 from .catalog import Catalog, License
+from .dra import CLAIM_NAME, pod_claim
 from .flavours import FLAVOURS
 from .placement import Placement
 
@@ -31,6 +32,10 @@ class PodPatch:
     env: list[dict[str, Any]] = field(default_factory=list)
     volumes: list[dict[str, Any]] = field(default_factory=list)
     volume_mounts: list[dict[str, Any]] = field(default_factory=list)
+    resource_claims: list[dict[str, str]] = field(default_factory=list)
+    """The pod's ``spec.resourceClaims`` (DRA boards)."""
+    container_claims: list[dict[str, str]] = field(default_factory=list)
+    """The notebook container's ``resources.claims`` (DRA boards)."""
 
 
 def license_volume_name(lic: License) -> str:
@@ -63,7 +68,9 @@ def build_pod_patch(
     xclbin_path: tuple[str, ...] = DEFAULT_XCLBIN_PATH,
     emulation: bool = False,
     location_label: str = LOCATION_LABEL,
+    dra_template: str = "",
 ) -> PodPatch:
+    """`dra_template`: the ResourceClaimTemplate the spawner writes for a DRA board."""
     board = placement.board
     request = FPGARequest(
         board=board.slug,
@@ -100,8 +107,14 @@ def build_pod_patch(
             },
         }
     ]
+    resources = {board.resource: str(placement.count)}
+    claims: list[dict[str, str]] = []
+    if board.dra is not None and board.dra.request_as == "claim":
+        resources, claims = {}, [pod_claim(board.dra, dra_template)]
     return PodPatch(
-        resources={board.resource: str(placement.count)},
+        resources=resources,
+        resource_claims=claims,
+        container_claims=[{"name": CLAIM_NAME}] if claims else [],
         node_selector=dict(board.node_selector),
         preferred_node_terms=preferred,
         tolerations=[dict(t) for t in board.tolerations],

@@ -33,6 +33,7 @@ from .autoscaler import GROUP_LABEL, Autoscaler
 from .config import ClusterSpec, NodeGroupSpec, NodeTemplate, load_cluster_file, parse_cluster
 from .controllers.endpoints import EndpointsController
 from .controllers.garbage_collector import GarbageCollector
+from .controllers.resourceclaims import ResourceClaimController
 from .controllers.taint_eviction import TaintEviction
 from .events import EventRecorder
 from .kubeconfig import client_configuration, write_kubeconfig
@@ -98,6 +99,7 @@ class EmulatedCluster:
         self.taint_eviction = TaintEviction(
             self.store, self.recorder, lambda ns, name: self.api.delete_pod(ns, name, None)
         )
+        self.resource_claims = ResourceClaimController(self.store, self.recorder)
         self.store.add_listener(self._bind_claims)
         self.url = ""
         self.port = 0
@@ -126,8 +128,11 @@ class EmulatedCluster:
             self.api.ensure_namespace(secret["namespace"])
             self.api.create("secrets", secret["namespace"], body)
         self.kubelet.start()
+        for device_class in self.spec.device_classes:
+            self.api.create("deviceclasses", None, device_class)
         for node in self.spec.nodes:
             self.add_node_object(node_manifest(node.name, node.template))
+            self.publish_devices(node.name, node.template)
         self.scheduler.start()
         self.autoscaler.start()
         self.gc.start()
@@ -184,6 +189,32 @@ class EmulatedCluster:
             labels=dict(labels or {}), taints=list(taints or []), allocatable=dict(allocatable)
         )
         return self.add_node_object(node_manifest(name, template))
+
+    def publish_devices(self, node: str, template: NodeTemplate) -> None:
+        """What a DRA driver's kubelet plugin does: one ResourceSlice per driver on the node.
+
+        The pool is named after the node; the devices' CDI environment stays
+        with the emulated kubelet, which gives it to containers that hold them.
+        """
+        drivers: dict[str, list] = {}
+        for device in template.dra:
+            drivers.setdefault(device.driver, []).append(device)
+        for driver, devices in drivers.items():
+            self.api.create(
+                "resourceslices",
+                None,
+                {
+                    "metadata": {"name": f"{node}-{driver}"},
+                    "spec": {
+                        "driver": driver,
+                        "nodeName": node,
+                        "pool": {"name": node, "generation": 1, "resourceSliceCount": 1},
+                        "devices": [{"name": d.name, "attributes": d.attributes} for d in devices],
+                    },
+                },
+            )
+            for d in devices:
+                self.kubelet.device_env[(driver, node, d.name)] = dict(d.env)
 
     def _bind_claims(self, plural: str, kind: str, obj: dict, prev: dict | None) -> None:
         """The emulated-local storage class binds every new claim at once."""

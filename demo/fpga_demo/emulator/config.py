@@ -45,6 +45,19 @@ class NodeTemplate:
     allocatable: dict[str, str] = field(default_factory=dict)
     capacity: dict[str, str] = field(default_factory=dict)
     unschedulable: bool = False
+    dra: list[DraDevice] = field(default_factory=list)
+    """Devices a DRA driver on the node publishes in a ResourceSlice."""
+
+
+@dataclass
+class DraDevice:
+    """One device of a DRA driver: what its ResourceSlice says, and its CDI environment."""
+
+    driver: str
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    """What the driver's CDI spec would put into a container given the device."""
 
 
 @dataclass
@@ -93,6 +106,8 @@ class ClusterSpec:
     scheduler: SchedulerOptions = field(default_factory=SchedulerOptions)
     autoscaler: AutoscalerOptions = field(default_factory=AutoscalerOptions)
     history_size: int = 10_000
+    device_classes: list[dict[str, Any]] = field(default_factory=list)
+    """DeviceClass objects (resource.k8s.io/v1) the cluster starts with."""
 
 
 class _Reader:
@@ -180,6 +195,7 @@ class _Reader:
             allocatable=self.resources(data.get("allocatable"), f"{where}.allocatable"),
             capacity=self.resources(data.get("capacity"), f"{where}.capacity"),
             unschedulable=bool(data.get("unschedulable", False)),
+            dra=self.dra(data.get("dra"), f"{where}.dra"),
         )
         instance = data.get("instanceType")
         if instance is not None:
@@ -192,6 +208,33 @@ class _Reader:
             template.labels.setdefault("node.kubernetes.io/instance-type", instance)
         self.asg_tags(data.get("asgTags"), f"{where}.asgTags", template)
         return template
+
+    def dra(self, value: Any, where: str) -> list[DraDevice]:
+        """``dra: {driver: ..., devices: [{name, attributes, env}]}`` (one driver per node)."""
+        data = self.mapping(value, where)
+        if not data:
+            return []
+        self.known(data, where, {"driver", "devices"})
+        driver = str(data.get("driver") or "")
+        if not driver or subdomain_problem(driver):
+            raise self.fail(f"{where}.driver", f"{driver!r} is not a DNS subdomain")
+        devices, names = [], set()
+        for i, raw in enumerate(self.items(data.get("devices"), f"{where}.devices")):
+            raw = self.mapping(raw, f"{where}.devices[{i}]")
+            self.known(raw, f"{where}.devices[{i}]", {"name", "attributes", "env"})
+            name = str(raw.get("name") or "")
+            if not name or label_value_problem(name) or name in names:
+                raise self.fail(f"{where}.devices[{i}].name", f"{name!r}: a unique DNS label")
+            names.add(name)
+            attributes = {}
+            for key, val in self.mapping(raw.get("attributes"), f"{where}.devices[{i}]").items():
+                kind = (
+                    "bool" if isinstance(val, bool) else "int" if isinstance(val, int) else "string"
+                )
+                attributes[str(key)] = {kind: val if kind != "string" else str(val)}
+            env = {str(k): str(v) for k, v in self.mapping(raw.get("env"), where).items()}
+            devices.append(DraDevice(driver, name, attributes, env))
+        return devices
 
     def asg_tags(self, value: Any, where: str, template: NodeTemplate) -> None:
         """cluster-autoscaler's AWS node-template tags: resources/, label/, taint/."""
@@ -224,6 +267,7 @@ NODE_KEYS = {
     "unschedulable",
     "instanceType",
     "asgTags",
+    "dra",
 }
 
 
@@ -243,6 +287,7 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
             "scheduler",
             "autoscaler",
             "apiServer",
+            "deviceClasses",
         },
     )
     spec = ClusterSpec(name=str(data.get("name", "emulated")))
@@ -345,6 +390,17 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
     spec.history_size = int(
         r.number(api_server.get("historySize", 10_000), "apiServer.historySize", 1)
     )
+    for i, klass in enumerate(r.items(data.get("deviceClasses"), "deviceClasses")):
+        where = f"deviceClasses[{i}]"
+        klass = r.mapping(klass, where)
+        r.known(klass, where, {"name", "selectors"})
+        selectors = r.items(klass.get("selectors"), f"{where}.selectors")
+        spec.device_classes.append(
+            {
+                "metadata": {"name": str(klass.get("name") or "")},
+                "spec": {"selectors": [{"cel": {"expression": str(s)}} for s in selectors]},
+            }
+        )
     return spec
 
 

@@ -27,7 +27,7 @@ from .defaults import (
 )
 from .fields import FieldValidation
 from .patch import APPLY, apply_patch
-from .resources import RESOURCES, ResourceType
+from .resources import ALL_RESOURCES, ResourceType
 from .schema import kind_schema
 from .selectors import SelectorError, make_matcher, parse_field_selector, parse_label_selector
 from .store import Store, Watch, parse_resource_version
@@ -39,14 +39,14 @@ SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def resource_type(plural: str) -> ResourceType:
-    if plural not in RESOURCES:
+    if plural not in ALL_RESOURCES:
         raise errors.route_not_found()
-    return RESOURCES[plural]
+    return ALL_RESOURCES[plural]
 
 
 def with_kind(rtype: ResourceType, obj: Mapping[str, Any]) -> dict:
     """The object as GET/watch show it: kind and apiVersion first."""
-    return {"kind": rtype.kind, "apiVersion": API_VERSION, **obj}
+    return {"kind": rtype.kind, "apiVersion": rtype.api_version, **obj}
 
 
 class Api:
@@ -83,7 +83,7 @@ class Api:
                 f'{body_kind} in version "v1" cannot be handled as a {rtype.kind}: kind mismatch'
             )
         obj = dict(body)
-        obj["kind"], obj["apiVersion"] = rtype.kind, API_VERSION
+        obj["kind"], obj["apiVersion"] = rtype.kind, rtype.api_version
         meta = dict(obj.get("metadata") or {})
         obj["metadata"] = meta
         if rtype.namespaced:
@@ -183,7 +183,7 @@ class Api:
         shown = [{k: v for k, v in i.items() if k not in ("kind", "apiVersion")} for i in items]
         return {
             "kind": rtype.list_kind,
-            "apiVersion": API_VERSION,
+            "apiVersion": rtype.api_version,
             "metadata": meta,
             "items": shown,
         }
@@ -400,7 +400,7 @@ class Api:
             ns["status"] = {"phase": "Terminating"}
 
         ns = self.store.mutate("namespaces", None, name, mark)
-        for plural, rtype in RESOURCES.items():
+        for plural, rtype in ALL_RESOURCES.items():
             if not rtype.namespaced:
                 continue
             for obj in self.store.list(plural, lambda o: o["metadata"].get("namespace") == name):

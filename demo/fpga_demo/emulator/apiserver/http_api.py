@@ -18,14 +18,14 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from . import errors
-from .api import API_VERSION, Api, resource_type, with_kind
+from .api import Api, resource_type, with_kind
 from .apply import server_side_apply
 from .fields import FieldValidation
 from .http_base import BaseHandler, _bool
 from .http_discovery import DiscoveryHandler, OpenAPIHandler
 from .http_exec import ExecHandler
 from .pod_subresources import bind, evict
-from .resources import RESOURCES
+from .resources import DRA_GROUP, DRA_RESOURCES, RESOURCES, ResourceType
 from .schema import kind_schema
 from .table import to_table, wants_table
 
@@ -34,8 +34,10 @@ log = logging.getLogger("fpga_demo.emulator.http")
 DEFAULT_WATCH_SECONDS = 1800  # the API server's --min-request-timeout
 
 
-def parse_path(path: str) -> tuple[str, str | None, str | None, str, bool]:
-    """Split /api/v1/... into (plural, namespace, name, subresource, legacy-watch)."""
+def parse_path(
+    path: str, table: Mapping[str, ResourceType] = RESOURCES
+) -> tuple[str, str | None, str | None, str, bool]:
+    """Split /api/v1/... (or /apis/<group>/v1/...) into (plural, namespace, name, sub, watch)."""
     segs = [s for s in path.split("/") if s]
     legacy_watch = bool(segs) and segs[0] == "watch"
     if legacy_watch:
@@ -45,17 +47,17 @@ def parse_path(path: str) -> tuple[str, str | None, str | None, str, bool]:
     if segs[0] == "namespaces" and len(segs) >= 3 and segs[2] not in ("status", "finalize"):
         namespace, rest = segs[1], segs[2:]
         plural = rest[0]
-        if not RESOURCES.get(plural) or not RESOURCES[plural].namespaced or len(rest) > 3:
+        if not table.get(plural) or not table[plural].namespaced or len(rest) > 3:
             raise errors.route_not_found()
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else ""
         return plural, namespace, name, sub, legacy_watch
     plural = segs[0]
-    if plural not in RESOURCES or len(segs) > 3:
+    if plural not in table or len(segs) > 3:
         raise errors.route_not_found()
     name = segs[1] if len(segs) > 1 else None
     sub = segs[2] if len(segs) > 2 else ""
-    if RESOURCES[plural].namespaced and name is not None:
+    if table[plural].namespaced and name is not None:
         raise errors.route_not_found()
     return plural, None, name, sub, legacy_watch
 
@@ -63,13 +65,16 @@ def parse_path(path: str) -> tuple[str, str | None, str | None, str, bool]:
 class ResourceHandler(BaseHandler):
     """Every /api/v1/... path: collections, items, status and log subresources."""
 
-    def initialize(self, api: Api, kubelet: Any = None) -> None:
+    def initialize(
+        self, api: Api, kubelet: Any = None, table: Mapping[str, ResourceType] = RESOURCES
+    ) -> None:
         self.api = api
         self.kubelet = kubelet
+        self.table = table
         self._watch = None
 
     async def get(self, path: str) -> None:
-        plural, namespace, name, sub, legacy_watch = parse_path(path)
+        plural, namespace, name, sub, legacy_watch = parse_path(path, self.table)
         query = self.query()
         table = wants_table(self.request.headers.get("Accept", ""))
         kind = resource_type(plural).kind
@@ -95,7 +100,7 @@ class ResourceHandler(BaseHandler):
         self.write_json(obj)
 
     def post(self, path: str) -> None:
-        plural, namespace, name, sub, _ = parse_path(path)
+        plural, namespace, name, sub, _ = parse_path(path, self.table)
         if plural == "pods" and name is not None and sub in ("eviction", "binding"):
             body = self.body_json() or {}
             if sub == "eviction":
@@ -115,7 +120,7 @@ class ResourceHandler(BaseHandler):
         self.write_json(with_kind(resource_type(plural), created), 201)
 
     def put(self, path: str) -> None:
-        plural, namespace, name, sub, _ = parse_path(path)
+        plural, namespace, name, sub, _ = parse_path(path, self.table)
         if name is None:
             raise errors.method_not_allowed("PUT")
         fields = FieldValidation.from_query(self.get_query_argument("fieldValidation", None))
@@ -126,7 +131,7 @@ class ResourceHandler(BaseHandler):
         self.write_json(with_kind(resource_type(plural), updated))
 
     def patch(self, path: str) -> None:
-        plural, namespace, name, sub, _ = parse_path(path)
+        plural, namespace, name, sub, _ = parse_path(path, self.table)
         if name is None:
             raise errors.method_not_allowed("PATCH")
         content_type = self.request.headers.get("Content-Type", "")
@@ -171,7 +176,7 @@ class ResourceHandler(BaseHandler):
             self.add_header("Warning", "299 - " + json.dumps(warning))
 
     def delete(self, path: str) -> None:
-        plural, namespace, name, sub, _ = parse_path(path)
+        plural, namespace, name, sub, _ = parse_path(path, self.table)
         if name is None or sub:
             raise errors.method_not_allowed("DELETE")
         options = self._delete_options(self.body_json())
@@ -251,7 +256,7 @@ class ResourceHandler(BaseHandler):
                     send_initial = False
                     bookmark = {
                         "kind": rtype.kind,
-                        "apiVersion": API_VERSION,
+                        "apiVersion": rtype.api_version,
                         "metadata": {
                             "resourceVersion": str(self.api.store.rv),
                             "annotations": {"k8s.io/initial-events-end": "true"},
@@ -306,6 +311,12 @@ def make_app(api: Api, kubelet: Any = None) -> web.Application:
                 {"api": api, "kubelet": kubelet},
             ),
             (r"/api/v1/(.+)", ResourceHandler, {"api": api, "kubelet": kubelet}),
+            (rf"/apis/({DRA_GROUP}/v1)/?", DiscoveryHandler, {"api": api}),
+            (
+                rf"/apis/{DRA_GROUP}/v1/(.+)",
+                ResourceHandler,
+                {"api": api, "kubelet": kubelet, "table": DRA_RESOURCES},
+            ),
         ],
         default_handler_class=NotFoundHandler,
         default_handler_args={"api": api},

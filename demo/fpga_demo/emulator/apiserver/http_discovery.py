@@ -17,7 +17,7 @@ from typing import Any
 
 from . import errors
 from .http_base import BaseHandler
-from .resources import RESOURCES
+from .resources import DRA_GROUP, DRA_RESOURCES, RESOURCES
 from .schema import definitions
 
 VERSION = {
@@ -58,6 +58,22 @@ def resource_list() -> dict[str, Any]:
                 entry.update(group="policy", version="v1")
             resources.append(entry)
     return {"kind": "APIResourceList", "groupVersion": "v1", "resources": resources}
+
+
+def dra_resource_list() -> dict[str, Any]:
+    """/apis/resource.k8s.io/v1: the DRA kinds (ResourceClaims with their status)."""
+    resources: list[dict[str, Any]] = []
+    for r in DRA_RESOURCES.values():
+        resources.append(
+            {"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced,
+             "kind": r.kind, "verbs": VERBS}
+        )  # fmt: skip
+        if r.has_status:
+            resources.append(
+                {"name": f"{r.plural}/status", "singularName": "", "namespaced": r.namespaced,
+                 "kind": r.kind, "verbs": ["get", "patch", "update"]}
+            )  # fmt: skip
+    return {"kind": "APIResourceList", "groupVersion": f"{DRA_GROUP}/v1", "resources": resources}
 
 
 def _operation(kind: str, action: str, params: list[str]) -> dict[str, Any]:
@@ -137,7 +153,11 @@ class DiscoveryHandler(BaseHandler):
                 {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
             )
         elif what == "apis":
-            self.write_json({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+            version = {"groupVersion": f"{DRA_GROUP}/v1", "version": "v1"}
+            group = {"name": DRA_GROUP, "versions": [version], "preferredVersion": version}
+            self.write_json({"kind": "APIGroupList", "apiVersion": "v1", "groups": [group]})
+        elif what == f"{DRA_GROUP}/v1":
+            self.write_json(dra_resource_list())
         else:
             self.write_json(resource_list())
 

@@ -21,10 +21,15 @@ class ResourceType:
     delete_returns_object: bool = False
     short_names: tuple[str, ...] = ()
     has_status: bool = False
+    group: str = ""
 
     @property
     def list_kind(self) -> str:
         return f"{self.kind}List"
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/v1" if self.group else "v1"
 
 
 RESOURCES: dict[str, ResourceType] = {
@@ -111,3 +116,18 @@ RESOURCES: dict[str, ResourceType] = {
 }
 
 BY_KIND: dict[str, ResourceType] = {r.kind: r for r in RESOURCES.values()}
+
+DRA_GROUP = "resource.k8s.io"
+DRA_RESOURCES: dict[str, ResourceType] = {
+    r.plural: r
+    for r in (
+        ResourceType("deviceclasses", "DeviceClass", False, group=DRA_GROUP),
+        ResourceType("resourceslices", "ResourceSlice", False, group=DRA_GROUP),
+        ResourceType("resourceclaims", "ResourceClaim", True, has_status=True, group=DRA_GROUP),
+        ResourceType("resourceclaimtemplates", "ResourceClaimTemplate", True, group=DRA_GROUP),
+    )
+}
+"""Dynamic Resource Allocation, served under /apis/resource.k8s.io/v1 (Kubernetes 1.34)."""
+
+ALL_RESOURCES: dict[str, ResourceType] = {**RESOURCES, **DRA_RESOURCES}
+"""Every type the store holds, core and API groups (plurals are unique across them)."""

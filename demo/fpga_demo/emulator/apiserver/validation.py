@@ -15,6 +15,7 @@ from typing import Any
 from ..quantity import QuantityError, parse_quantity
 from . import errors, names
 from .errors import Cause, invalid, required
+from .validate_dra import DRA_VALIDATORS
 from .validate_pod import validate_pod, validate_pod_update
 
 NAME_RULES = {
@@ -150,6 +151,7 @@ KIND_VALIDATORS = {
     "persistentvolumeclaims": validate_pvc,
     "nodes": validate_node,
     "events": validate_event,
+    **DRA_VALIDATORS,
 }
 
 

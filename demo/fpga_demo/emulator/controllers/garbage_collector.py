@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..apiserver.resources import RESOURCES
+from ..apiserver.resources import ALL_RESOURCES
 from ..apiserver.store import Store
 from ..clock import now_rfc3339
 
@@ -45,7 +45,7 @@ class GarbageCollector:
         store.add_listener(self._on_change)
 
     def start(self) -> None:
-        for plural in RESOURCES:
+        for plural in ALL_RESOURCES:
             for obj in self.store.list(plural):
                 self.live.add(obj["metadata"]["uid"])
         self._schedule()
@@ -69,7 +69,7 @@ class GarbageCollector:
             self._pending = True
 
     def _objects(self) -> Iterator[tuple[str, dict]]:
-        for plural in RESOURCES:
+        for plural in ALL_RESOURCES:
             for obj in self.store.list(plural):
                 yield plural, obj
 

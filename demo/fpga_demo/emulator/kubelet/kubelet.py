@@ -41,6 +41,8 @@ class Kubelet:
         self.recorder = recorder
         self.options = options
         self.restart_backoff_seconds = options.restart_backoff_seconds
+        self.device_env: dict[tuple[str, str, str], dict[str, str]] = {}
+        """(driver, pool, device) -> the environment its DRA driver's CDI spec injects."""
         self._tmp = None
         if options.state_dir:
             self.state_dir = Path(options.state_dir).resolve()

@@ -26,6 +26,7 @@ from .podenv import (
     image_env,
     materialize_volumes,
     mount_table,
+    claimed_device_env,
     resolve_env,
     rewrite,
 )
@@ -207,9 +208,9 @@ class PodWorker:
             if pod is None or self.terminating:
                 return False
             try:
-                env = resolve_env(
-                    container, pod, self.k.store, image_env(self.pod_dir / "home", self.name)
-                )
+                base = image_env(self.pod_dir / "home", self.name)
+                base.update(claimed_device_env(self.k.store, pod, container, self.k.device_env))
+                env = resolve_env(container, pod, self.k.store, base)
             except ContainerConfigError as exc:
                 state["state"] = {
                     "waiting": {"reason": "CreateContainerConfigError", "message": str(exc)}

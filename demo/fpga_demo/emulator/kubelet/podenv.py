@@ -145,6 +145,36 @@ def resolve_env(
     return env
 
 
+def claimed_device_env(
+    store: Store,
+    pod: Mapping[str, Any],
+    container: Mapping[str, Any],
+    device_env: Mapping[tuple[str, str, str], Mapping[str, str]],
+) -> dict[str, str]:
+    """The CDI environment of the DRA devices the container's claims were allocated.
+
+    A variable that several devices set gets their values joined with commas,
+    in allocation order (how a driver lists several devices in one variable).
+    """
+    wanted = {c.get("name") for c in ((container.get("resources") or {}).get("claims") or [])}
+    statuses = {
+        s.get("name"): s.get("resourceClaimName")
+        for s in (pod.get("status") or {}).get("resourceClaimStatuses") or []
+    }
+    env: dict[str, str] = {}
+    for entry in (pod.get("spec") or {}).get("resourceClaims") or []:
+        if entry.get("name") not in wanted:
+            continue
+        name = entry.get("resourceClaimName") or statuses.get(entry.get("name"))
+        claim = store.get("resourceclaims", pod["metadata"]["namespace"], name or "")
+        allocation = ((claim or {}).get("status") or {}).get("allocation") or {}
+        for result in (allocation.get("devices") or {}).get("results") or []:
+            key = (result.get("driver"), result.get("pool"), result.get("device"))
+            for var, value in (device_env.get(key) or {}).items():
+                env[var] = f"{env[var]},{value}" if var in env else value
+    return env
+
+
 def _write_files(directory: Path, files: Mapping[str, bytes], mode: int) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for rel, content in files.items():

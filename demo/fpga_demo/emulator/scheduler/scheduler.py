@@ -23,6 +23,7 @@ from typing import Any
 from ..apiserver.store import Store
 from ..clock import now_rfc3339
 from ..events import EventRecorder
+from .dra import CANNOT_ALLOCATE, DeviceAllocator
 from .fit import (
     add_usage,
     failure_message,
@@ -90,6 +91,9 @@ class Scheduler:
         )
 
     def _on_change(self, plural: str, kind: str, obj: dict, prev: dict | None) -> None:
+        if _dra_change(plural, kind, obj, prev):
+            self._retry_all = True
+            self._wake.set()
         if plural == "pods":
             if kind == "ADDED" and self._wants(obj):
                 self._fresh.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
@@ -156,9 +160,15 @@ class Scheduler:
         }
         others = InterPodContext(nodes, [p for p in pods if not is_terminal(p)], namespaces)
         bound = 0
+        devices: DeviceAllocator | None = None
         for pod in candidates:
             requests = pod_requests(pod)
             prefilter = missing_claims(self.store, pod)
+            claims: list[dict] = []
+            if pod["spec"].get("resourceClaims") and not prefilter:
+                devices = devices or DeviceAllocator(self.store)
+                claims, prefilter = devices.claims(pod)
+            allocations: dict[str, dict] = {}
             reasons: dict[str, list[str]] = {}
             feasible = []
             if not prefilter:
@@ -166,6 +176,12 @@ class Scheduler:
                     why = filter_node(pod, node, usage.get(node["metadata"]["name"], {}), requests)
                     if not why and (placement := others.reason(pod, node)):
                         why = [placement]
+                    if not why and claims and devices is not None:
+                        fit = devices.fit(claims, node["metadata"]["name"])
+                        if fit is None:
+                            why = [CANNOT_ALLOCATE]
+                        else:
+                            allocations[node["metadata"]["name"]] = fit
                     if why:
                         reasons[node["metadata"]["name"]] = why
                     else:
@@ -173,6 +189,9 @@ class Scheduler:
             if feasible:
                 node = rank_nodes(pod, feasible, usage, requests, others.score)[0]
                 if updated := self._bind(pod, node["metadata"]["name"]):
+                    if claims and devices is not None:
+                        name = node["metadata"]["name"]
+                        devices.reserve(updated, claims, name, allocations[name])
                     add_usage(usage.setdefault(node["metadata"]["name"], {}), requests)
                     others.add(updated)
                     bound += 1
@@ -228,6 +247,21 @@ def _set_unschedulable(pod: dict, message: str) -> None:
     if current and current.get("status") == "False" and current.get("message") == message:
         return  # unchanged: no write, no MODIFIED event
     _set_condition(pod, "False", "Unschedulable", message)
+
+
+def _dra_change(
+    plural: str, kind: str, obj: Mapping[str, Any], prev: Mapping[str, Any] | None
+) -> bool:
+    """A change that may let a pod waiting for devices fit: new devices, classes or claims."""
+    if plural in ("resourceslices", "deviceclasses"):
+        return True
+    if plural == "resourceclaims":
+        was = ((prev or {}).get("status") or {}).get("allocation")
+        return kind == "ADDED" or (bool(was) and not (obj.get("status") or {}).get("allocation"))
+    if plural == "pods" and kind == "MODIFIED":
+        before = ((prev or {}).get("status") or {}).get("resourceClaimStatuses")
+        return before != (obj.get("status") or {}).get("resourceClaimStatuses")
+    return False
 
 
 def _node_shape(node: Mapping[str, Any]) -> tuple:

@@ -28,6 +28,9 @@ SERVED_KINDS = [
     "ServiceAccount", "Event", "Endpoints", "Binding",
 ]  # fmt: skip
 FREE_FORM: dict[str, Any] = {}
+# Served from resource.k8s.io, whose schemas the file does not hold: free-form (a core
+# type of the same name, the container's ResourceClaim {name, request}, is another kind).
+GROUP_KINDS = frozenset({"DeviceClass", "ResourceSlice", "ResourceClaim", "ResourceClaimTemplate"})
 
 Spec = Mapping[str, Any]
 
@@ -47,7 +50,7 @@ def resolve(spec: Spec | None) -> Spec:
 def kind_schema(kind: str) -> Spec:
     return (
         resolve({"$ref": f"#/definitions/{CORE}{kind}"})
-        if CORE + kind in definitions()
+        if CORE + kind in definitions() and kind not in GROUP_KINDS
         else FREE_FORM
     )
 
