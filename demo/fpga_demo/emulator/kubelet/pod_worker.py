@@ -22,11 +22,11 @@ from .exec import ExecContext
 from .podenv import (
     ContainerConfigError,
     MountError,
+    claimed_device_env,
     container_argv,
     image_env,
     materialize_volumes,
     mount_table,
-    claimed_device_env,
     resolve_env,
     rewrite,
 )
