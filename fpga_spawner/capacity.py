@@ -6,6 +6,12 @@ thousands of nodes. :class:`CapacityLedger` therefore keeps only what capacity
 needs: per node its FPGA allocatable and group, per pod its node and FPGA
 request. Each event adjusts running totals, so a query is a dictionary lookup,
 not a scan. It is pure (no I/O): the watch in :mod:`.capacity_watch` feeds it.
+
+DRA boards (resource.k8s.io/v1) are counted under their KEP-5004 name
+(``deviceclass.resource.kubernetes.io/<class>``): a node's devices of the
+board come from its ResourceSlices and add to what the node itself
+advertises; an allocated ResourceClaim holds its devices like a pod holds
+extended resources (a claim shared by several pods holds them once).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .catalog import Catalog, NodeGroup
+from .dra import DraRequest
+
+Device = tuple[str, str, str]
+"""A DRA device: (driver, pool, device name), as an allocation result names it."""
 from .quantity import QuantityError, whole_count
 
 
@@ -84,11 +94,20 @@ class _Node:
 class CapacityLedger:
     """Incremental FPGA accounting over nodes and pods (only the FPGA resources named)."""
 
-    def __init__(self, board_resources: Mapping[str, str], node_groups: Iterable[NodeGroup] = ()):
-        """`board_resources` maps board slugs to their extended resource names."""
+    def __init__(
+        self,
+        board_resources: Mapping[str, str],
+        node_groups: Iterable[NodeGroup] = (),
+        dra_boards: Iterable[DraRequest] = (),
+    ):
+        """`board_resources` maps board slugs to their extended resource names.
+
+        `dra_boards` are the catalog's DRA boards, which tell a slice's devices apart.
+        """
         self.board_resources = dict(board_resources)
         self.resources = frozenset(self.board_resources.values())
         self.node_groups = {g.name: g for g in node_groups}
+        self.dra_boards = tuple(dra_boards)
         self._forget_cluster()
 
     def _forget_cluster(self) -> None:
@@ -104,10 +123,20 @@ class CapacityLedger:
         self._free_hist: dict[str, Counter[int]] = {r: Counter() for r in self.resources}
         self._alloc_hist: dict[str, Counter[int]] = {r: Counter() for r in self.resources}
         self._group_nodes: Counter[str] = Counter()
+        # what each node advertises itself, kept so its slices can be added and removed
+        self._node_inputs: dict[str, tuple[dict[str, int], Mapping[str, str], bool]] = {}
+        self._slices: dict[str, tuple[str, dict[str, int], dict[Device, str]]] = {}
+        self._slice_alloc: dict[str, Counter[str]] = {}
+        self._device_resource: dict[Device, str] = {}
+        self._claims: set[str] = set()
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> CapacityLedger:
-        return cls({b.slug: b.resource for b in catalog.boards}, catalog.node_groups)
+        return cls(
+            {b.slug: b.resource for b in catalog.boards},
+            catalog.node_groups,
+            [b.dra for b in catalog.boards if b.dra is not None],
+        )
 
     # -- feeding --------------------------------------------------------------
 
@@ -138,8 +167,18 @@ class CapacityLedger:
         labels: Mapping[str, str],
         schedulable: bool = True,
     ) -> None:
-        self.delete_node(name)
         fpga = {r: _quantity(v) for r, v in allocatable.items() if r in self.resources}
+        self._node_inputs[name] = (fpga, labels, schedulable)
+        self._place_node(name)
+
+    def _place_node(self, name: str) -> None:
+        """(Re)count a node from what it advertises plus its DRA devices."""
+        self._remove_node(name)
+        own, labels, schedulable = self._node_inputs[name]
+        fpga = dict(own)
+        for resource, count in self._slice_alloc.get(name, Counter()).items():
+            if count:
+                fpga[resource] = fpga.get(resource, 0) + count
         group = self._group_of(labels)
         self._nodes[name] = _Node(fpga, group, schedulable)
         if group:
@@ -151,6 +190,10 @@ class CapacityLedger:
         self._hist(name, +1)
 
     def delete_node(self, name: str) -> None:
+        self._node_inputs.pop(name, None)
+        self._remove_node(name)
+
+    def _remove_node(self, name: str) -> None:
         node = self._nodes.get(name)
         if node is None:
             return
@@ -205,11 +248,74 @@ class CapacityLedger:
         self._used.subtract(fpga)
         self._hist(node_name, +1)
 
+    # -- DRA ----------------------------------------------------------------------
+
+    @property
+    def has_dra(self) -> bool:
+        return bool(self.dra_boards)
+
+    def set_slice(
+        self, name: str, node: str, counts: Mapping[str, int], devices: Mapping[Device, str]
+    ) -> None:
+        """A ResourceSlice: `counts` devices per board resource on `node`, each device's board."""
+        self.delete_slice(name)
+        counts = {r: n for r, n in counts.items() if r in self.resources and n > 0}
+        if not node or not counts:
+            return
+        self._slices[name] = (node, counts, dict(devices))
+        self._slice_alloc.setdefault(node, Counter()).update(counts)
+        self._device_resource.update(devices)
+        if node in self._node_inputs:
+            self._place_node(node)
+
+    def delete_slice(self, name: str) -> None:
+        gone = self._slices.pop(name, None)
+        if gone is None:
+            return
+        node, counts, devices = gone
+        self._slice_alloc[node].subtract(counts)
+        if not +self._slice_alloc[node]:
+            del self._slice_alloc[node]
+        for device in devices:
+            self._device_resource.pop(device, None)
+        if node in self._node_inputs:
+            self._place_node(node)
+
+    def slice_names(self) -> set[str]:
+        return set(self._slices)
+
+    def claim_holds(self, devices: Iterable[Device]) -> dict[str, int]:
+        """Board counts of an allocation's devices (devices of no catalog board are left out)."""
+        held: Counter[str] = Counter()
+        for device in devices:
+            resource = self._device_resource.get(device)
+            if resource is not None:
+                held[resource] += 1
+        return dict(held)
+
+    def set_claim(
+        self, uid: str, node: str, devices: Iterable[Device], owner: PodOwner | None = None
+    ) -> None:
+        """An allocated ResourceClaim holds its devices until it is deallocated or deleted."""
+        self.delete_claim(uid)
+        held = self.claim_holds(devices)
+        if held and node:
+            self._claims.add(uid)
+            self.set_pod(uid, node, held, True, owner)
+
+    def delete_claim(self, uid: str) -> None:
+        if uid in self._claims:
+            self._claims.discard(uid)
+            self.delete_pod(uid)
+
+    def claim_uids(self) -> set[str]:
+        return set(self._claims)
+
     def node_names(self) -> set[str]:
         return set(self._nodes)
 
     def pod_uids(self) -> set[str]:
-        return set(self._pods)
+        return set(self._pods) - self._claims
 
     def clear(self) -> None:
         self._forget_cluster()

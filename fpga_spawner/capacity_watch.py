@@ -1,5 +1,9 @@
 """One list-then-watch over nodes and pods, shared by every spawner in the hub.
 
+With DRA boards in the catalog it also watches ResourceSlices (the devices
+each node has) and ResourceClaims (which of them are allocated), listed in
+that order so a claim's devices are known when the claim is counted.
+
 Feeds :class:`CapacityLedger` with the few facts capacity needs. Objects are
 read as raw JSON (``_preload_content=False``) and reduced at once, so neither
 client models nor whole objects are kept. Like kubespawner's reflectors, it
@@ -17,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from .capacity import CapacityLedger, PodOwner
+from .dra import allocated_devices, allocation_node, slice_devices
 from .quantity import QuantityError, whole_count
 
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -24,6 +29,11 @@ EVENT_TYPES = ("ADDED", "MODIFIED", "DELETED")
 # kubespawner's annotations: the user's and the server's names, unescaped
 ANNOTATION_USER = "hub.jupyter.org/username"
 ANNOTATION_SERVER = "hub.jupyter.org/servername"
+# KEP-5004: the claim the scheduler makes for a pod that asked for a DeviceClass as an
+# extended resource; the pod's own request already counts those devices.
+EXTENDED_RESOURCE_CLAIM = "resource.kubernetes.io/extended-resource-claim"
+CORE_KINDS = ("nodes", "pods")
+DRA_KINDS = ("resourceslices", "resourceclaims")
 
 
 class Unusable(ValueError):
@@ -131,6 +141,17 @@ def describe(obj: Any) -> str:
     return name[:120] or "(unnamed)"
 
 
+def claim_facts(claim: Any) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """uid, node and allocated devices of a ResourceClaim; raises :class:`Unusable`."""
+    meta = _mapping(_mapping(claim).get("metadata"))
+    uid = meta.get("uid")
+    if not isinstance(uid, str) or not uid:
+        raise Unusable("a claim without a uid")
+    if _mapping(meta.get("annotations")).get(EXTENDED_RESOURCE_CLAIM) == "true":
+        return uid, "", []
+    return uid, allocation_node(_mapping(claim)), allocated_devices(_mapping(claim))
+
+
 class CapacityWatch:
     """Keeps a ledger current from the API server; start once per hub process."""
 
@@ -150,6 +171,8 @@ class CapacityWatch:
         self._listed: set[str] = set()
         self._listeners: list[Callable[[], None]] = []
         self._reported: set[tuple[str, str, str]] = set()
+        self.kinds = CORE_KINDS + (DRA_KINDS if ledger.has_dra else ())
+        self._resource_api: Any = None
 
     def on_change(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
@@ -159,7 +182,19 @@ class CapacityWatch:
             callback()
 
     async def _request(self, kind: str, **params: Any) -> Any:
-        method = self.api.list_node if kind == "nodes" else self.api.list_pod_for_all_namespaces
+        if kind in DRA_KINDS:
+            if self._resource_api is None:
+                from kubernetes_asyncio.client import ResourceV1Api
+
+                self._resource_api = ResourceV1Api(self.api.api_client)
+            api = self._resource_api
+            method = (
+                api.list_resource_slice
+                if kind == "resourceslices"
+                else api.list_resource_claim_for_all_namespaces
+            )
+        else:
+            method = self.api.list_node if kind == "nodes" else self.api.list_pod_for_all_namespaces
         return await method(_preload_content=False, **params)
 
     def _skip(self, kind: str, obj: Any, why: object) -> None:
@@ -176,6 +211,8 @@ class CapacityWatch:
         """Apply one object to the ledger; returns its name or uid ("" if skipped)."""
         problems: list[str] = []
         try:
+            if kind in DRA_KINDS:
+                return self._feed_dra(kind, event_type, obj)
             if kind == "nodes":
                 name, alloc, labels, schedulable = node_facts(obj, self.ledger.resources, problems)
                 if event_type == "DELETED":
@@ -196,19 +233,51 @@ class CapacityWatch:
             self._skip(kind, obj, problem)
         return name
 
+    def _feed_dra(self, kind: str, event_type: str, obj: Any) -> str:
+        if kind == "resourceslices":
+            name = str(_mapping(_mapping(obj).get("metadata")).get("name") or "")
+            if not name:
+                raise Unusable("a ResourceSlice without a name")
+            if event_type == "DELETED":
+                self.ledger.delete_slice(name)
+            else:
+                node, counts, devices = slice_devices(_mapping(obj), self.ledger.dra_boards)
+                self.ledger.set_slice(name, node, counts, devices)
+            return name
+        uid, node, devices = claim_facts(obj)
+        if event_type == "DELETED":
+            self.ledger.delete_claim(uid)
+        else:
+            owner = pod_owner(_mapping(_mapping(obj).get("metadata")))
+            self.ledger.set_claim(uid, node, devices, owner)
+        return uid
+
+    def _known(self, kind: str) -> set[str]:
+        return {
+            "nodes": self.ledger.node_names,
+            "pods": self.ledger.pod_uids,
+            "resourceslices": self.ledger.slice_names,
+            "resourceclaims": self.ledger.claim_uids,
+        }[kind]()
+
+    def _forget(self, kind: str, name: str) -> None:
+        {
+            "nodes": self.ledger.delete_node,
+            "pods": self.ledger.delete_pod,
+            "resourceslices": self.ledger.delete_slice,
+            "resourceclaims": self.ledger.delete_claim,
+        }[kind](name)
+
     async def _list(self, kind: str) -> str:
         response = await self._request(kind)
         body = json.loads(await response.read())
         items = body.get("items") or []
-        known = self.ledger.node_names() if kind == "nodes" else self.ledger.pod_uids()
+        known = self._known(kind)
         seen = {self._feed(kind, "ADDED", item) for item in items}
         for gone in known - seen:
-            if kind == "nodes":
-                self.ledger.delete_node(gone)
-            else:
-                self.ledger.delete_pod(gone)
+            self._forget(kind, gone)
         self._listed.add(kind)
-        if len(self._listed) == 2:
+        if len(self._listed) == len(self.kinds):
             self.ready.set()
         self._changed()
         return str(_mapping(body.get("metadata")).get("resourceVersion") or "")
@@ -265,7 +334,7 @@ class CapacityWatch:
     async def start(self) -> None:
         """List nodes and pods, then keep watching them in the background."""
         versions = {}
-        for kind in ("nodes", "pods"):
+        for kind in self.kinds:
             try:
                 versions[kind] = await self._list(kind)
             except Exception as e:

@@ -26,8 +26,10 @@ from traitlets import default
 from . import kubespawner_internals as internals
 from .binder import BINDER_USER_OPTIONS, binder_overrides, is_binder_launch, parse_binder_rules
 from .capacity import BoardCapacity, CapacityLedger
-from .capacity_watch import CapacityWatch, shared_capacity_watch
+from .capacity_watch import ANNOTATION_SERVER, ANNOTATION_USER, CapacityWatch, shared_capacity_watch
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
+from .dra import claim_template, template_name
+from .dra_objects import ClaimTemplateError, delete_claim_template, write_claim_template
 from .form import escape_catalog_text, kubespawner_template_in_use
 from .placement import Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
@@ -71,6 +73,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
         self._capacity: CapacityWatch | None = None
+        self.fpga_claim_template = ""
+        """The ResourceClaimTemplate this server's spawn wrote (DRA boards), kept in the state."""
         if self.catalog:
             admin = internals.sorted_profiles(self, self._admin_profile_list)
             if not callable(admin):
@@ -262,6 +266,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:
             raise UserOptionsRefused(str(e)) from None
+        # kubespawner calls this last before it builds and creates the pod; the
+        # render dry run calls get_pod_manifest() alone, so the write is here.
+        await self.write_dra_template(self.fpga_placement)
 
     def place(self) -> Placement | None:
         """Decide board type and count from the fpga_* traits a profile set."""
@@ -274,6 +281,53 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         if self.fpga_board:
             return place_board(self.catalog, self.fpga_board, self.fpga_count, groups, capacity)
         return None
+
+    # -- DRA ------------------------------------------------------------------
+
+    async def write_dra_template(self, placement: Placement | None) -> None:
+        """A DRA board's ResourceClaimTemplate for this server, unless the admin named one."""
+        dra = placement.board.dra if placement is not None else None
+        if dra is None or not dra.spawner_writes_template:
+            return
+        name = template_name(self.pod_name)
+        manifest = claim_template(
+            name,
+            self.namespace,
+            dra,
+            placement.count,
+            labels={"app.kubernetes.io/managed-by": "jupyterhub-fpga"},
+            annotations={ANNOTATION_USER: self.user.name, ANNOTATION_SERVER: self.name or ""},
+        )
+        try:
+            await write_claim_template(
+                self.api.api_client, manifest, self.k8s_api_request_timeout, self.log
+            )
+        except ClaimTemplateError as e:
+            self.log.error("FPGA DRA for %s: %s", self._log_name, e)
+            raise
+        self.fpga_claim_template = name
+
+    async def stop(self, now: bool = False) -> None:
+        await super().stop(now)
+        if self.fpga_claim_template:
+            await delete_claim_template(
+                self.api.api_client,
+                self.namespace,
+                self.fpga_claim_template,
+                self.k8s_api_request_timeout,
+                self.log,
+            )
+            self.fpga_claim_template = ""
+
+    def get_state(self) -> dict:
+        state = super().get_state()
+        if self.fpga_claim_template:
+            state["fpga_claim_template"] = self.fpga_claim_template
+        return state
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self.fpga_claim_template = state.get("fpga_claim_template", "")
 
     # -- pod ------------------------------------------------------------------
 
@@ -291,6 +345,7 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                 xclbin_path=tuple(self.xclbin_path),
                 emulation=self.fpga_emulation,
                 location_label=self.location_label,
+                dra_template=template_name(self.pod_name),
             )
             self._fpga_patch = (placement, patch_models(patch))
         return apply_pod_patch(pod, self._fpga_patch[1])
