@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from .catalog import Catalog, NodeGroup
 from .dra import DraRequest
+from .quantity import QuantityError, whole_count
 
 Device = tuple[str, str, str]
 """A DRA device: (driver, pool, device name), as an allocation result names it."""
-from .quantity import QuantityError, whole_count
 
 
 @dataclass(frozen=True)
