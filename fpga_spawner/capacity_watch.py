@@ -241,15 +241,15 @@ class CapacityWatch:
             if event_type == "DELETED":
                 self.ledger.delete_slice(name)
             else:
-                node, counts, devices = slice_devices(_mapping(obj), self.ledger.dra_boards)
-                self.ledger.set_slice(name, node, counts, devices)
+                node, counts, identities = slice_devices(_mapping(obj), self.ledger.dra_boards)
+                self.ledger.set_slice(name, node, counts, identities)
             return name
-        uid, node, devices = claim_facts(obj)
+        uid, node, allocated = claim_facts(obj)
         if event_type == "DELETED":
             self.ledger.delete_claim(uid)
         else:
             owner = pod_owner(_mapping(_mapping(obj).get("metadata")))
-            self.ledger.set_claim(uid, node, devices, owner)
+            self.ledger.set_claim(uid, node, allocated, owner)
         return uid
 
     def _known(self, kind: str) -> set[str]:

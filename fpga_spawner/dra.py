@@ -241,7 +241,8 @@ def slice_devices(
     spec = spec if isinstance(spec, Mapping) else {}
     node = spec.get("nodeName")
     driver = spec.get("driver")
-    pool = spec.get("pool") if isinstance(spec.get("pool"), Mapping) else {}
+    pool_spec = spec.get("pool")
+    pool = str(pool_spec.get("name", "")) if isinstance(pool_spec, Mapping) else ""
     if not isinstance(node, str) or not node or not isinstance(driver, str):
         return "", {}, {}
     counts: dict[str, int] = {}
@@ -252,7 +253,7 @@ def slice_devices(
         for board in boards:
             if board.accepts(driver, device):
                 counts[board.resource] = counts.get(board.resource, 0) + 1
-                identities[(driver, str(pool.get("name", "")), device["name"])] = board.resource
+                identities[(driver, pool, device["name"])] = board.resource
                 break
     return node, counts, identities
 
