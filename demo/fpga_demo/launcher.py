@@ -182,7 +182,7 @@ class DemoStack:
                 "-m",
                 "fpga_demo.emulator",
                 "--cluster",
-                str(CLUSTER_FILE),
+                str(self.cluster_file),
                 "--host",
                 "127.0.0.1",
                 "--port",

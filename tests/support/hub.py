@@ -141,11 +141,14 @@ def container(pod: dict) -> dict:
 
 
 @contextlib.contextmanager
-def hub_with_config(state: Path, extra_config: str, repo: Path) -> Iterator[Hub]:
+def hub_with_config(
+    state: Path, extra_config: str, repo: Path, cluster_file: Path | None = None
+) -> Iterator[Hub]:
     """The demo stack with `extra_config` appended to the hub's configuration.
 
     The hub process gets the checkout on PYTHONPATH so a config can import
-    test-only code (``tests.support.binder_mixin``).
+    test-only code (``tests.support.binder_mixin``). `cluster_file` replaces
+    the demo's (quickened) cluster.
     """
     extra = state / "extra_config.py"
     extra.write_text(extra_config)
@@ -153,7 +156,7 @@ def hub_with_config(state: Path, extra_config: str, repo: Path) -> Iterator[Hub]
         state_dir=state,
         port=free_port(),
         start_timeout=60,
-        cluster_file=fast_cluster(state),
+        cluster_file=cluster_file or fast_cluster(state),
         extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo)},
         log=lambda message: None,
     )
