@@ -17,6 +17,7 @@ PAGES = [
     "index",
     "quickstart",
     "admin-guide",
+    "dra",
     "config-reference",
     "magics",
     "architecture",

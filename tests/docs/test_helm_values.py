@@ -166,13 +166,26 @@ def test_node_reader_rbac_is_valid_and_covers_the_capacity_watch():
     docs = list(yaml.safe_load_all((DOCS / "hub-node-reader-rbac.yaml").read_text()))
     for doc in docs:
         kubernetes_validate.validate(doc, K8S, strict=True)
-    role, binding = docs
+    role, binding, dra_role, dra_binding = docs
     assert role["kind"] == "ClusterRole" and binding["kind"] == "ClusterRoleBinding"
     rules = {r: set(rule["verbs"]) for rule in role["rules"] for r in rule["resources"]}
     # what the hub's capacity watch calls: list_node / list_pod_for_all_namespaces, then watch
     assert {"list", "watch"} <= rules["nodes"] and {"list", "watch"} <= rules["pods"]
+    # DRA boards: list_resource_slice / list_resource_claim_for_all_namespaces, then watch
+    assert {"list", "watch"} <= rules["resourceslices"] and {"list", "watch"} <= rules[
+        "resourceclaims"
+    ]
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"][0] == {"kind": "ServiceAccount", "name": "hub", "namespace": "jhub"}
+    # the spawner deletes a stale template, then creates the server's (fpga_spawner.dra_objects)
+    assert (dra_role["kind"], dra_binding["kind"]) == ("Role", "RoleBinding")
+    [rule] = dra_role["rules"]
+    assert rule["apiGroups"] == ["resource.k8s.io"] and rule["resources"] == [
+        "resourceclaimtemplates"
+    ]
+    assert {"create", "delete"} <= set(rule["verbs"])
+    assert dra_binding["roleRef"]["name"] == dra_role["metadata"]["name"]
+    assert dra_binding["subjects"] == binding["subjects"]
 
 
 def test_hub_image_dockerfile():
