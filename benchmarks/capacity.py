@@ -13,6 +13,12 @@ holding a U250) is served by the emulator over real HTTP. We measure:
   more U250s bound than it has.
 
 Last line: JSON with the figures issue 3 names.
+
+`--dra` measures the same for boards offered through Kubernetes DRA instead:
+10,000 nodes whose driver publishes 2 U250s each in a ResourceSlice, 100,000
+pods, 7,700 allocated ResourceClaims, then 200 concurrent spawns of a DRA board
+(each writes its ResourceClaimTemplate; the emulator makes the claim and
+allocates a device), counting errors and devices allocated twice.
 """
 
 from __future__ import annotations
@@ -218,5 +224,186 @@ def main() -> dict:
         return asyncio.run(measure(handle, cluster))
 
 
+# -- DRA devices (`--dra`) ------------------------------------------------------------
+
+DRA_NODES, DRA_PODS, DRA_HELD, DRA_SPAWNS = 10_000, 100_000, 7_700, 200
+DRA_DRIVER = "fpga.amd.com"
+DRA_CLASS = "u250.fpga.amd.com"
+DRA_RESOURCE = f"deviceclass.resource.kubernetes.io/{DRA_CLASS}"
+DRA_BOARD = {
+    "slug": "u250-dra",
+    "plugin": "dra",
+    "display_name": "AMD Alveo U250 (DRA)",
+    "dra": {"device_class": DRA_CLASS, "driver": DRA_DRIVER, "board": "u250"},
+}
+
+
+def dra_cluster_spec(nodes: int) -> dict:
+    device = {"attributes": {"board": "u250", "vbnv": "xilinx_u250_gen3x16_xdma_shell_4_1"}}
+    return {
+        "name": "capacity-benchmark-dra",
+        "namespaces": ["jhub", "batch"],
+        "deviceClasses": [{"name": DRA_CLASS, "selectors": [f'device.driver == "{DRA_DRIVER}"']}],
+        "nodes": [
+            {
+                "name": f"node-{i:05d}",
+                "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110"},
+                "dra": {
+                    "driver": DRA_DRIVER,
+                    "devices": [{"name": f"fpga-{d}", **device} for d in range(2)],
+                },
+            }
+            for i in range(nodes)
+        ],
+        "kubelet": {"runProcesses": False},
+        "scheduler": {"unschedulableRetrySeconds": 1},
+    }
+
+
+def dra_claim(i: int, nodes: int) -> dict:
+    """A batch job's claim, allocated one device (node i % nodes, device i // nodes)."""
+    node = f"node-{i % nodes:05d}"
+    return {
+        "apiVersion": "resource.k8s.io/v1",
+        "kind": "ResourceClaim",
+        "metadata": {"name": f"job-{i:05d}-fpga", "namespace": "batch"},
+        "spec": {"devices": {"requests": [{"name": "fpga", "exactly": {"deviceClassName": DRA_CLASS}}]}},
+        "status": {
+            "allocation": {
+                "devices": {"results": [{"request": "fpga", "driver": DRA_DRIVER, "pool": node,
+                                         "device": f"fpga-{i // nodes}"}]},
+                "nodeSelector": {"nodeSelectorTerms": [{"matchFields": [
+                    {"key": "metadata.name", "operator": "In", "values": [node]}]}]},
+            },
+            "reservedFor": [{"resource": "pods", "name": f"job-{i:05d}", "uid": f"uid-{i}"}],
+        },
+    }  # fmt: skip
+
+
+def devices_allocated_twice(cluster: EmulatedCluster) -> int:
+    """Devices that more than one ResourceClaim has been allocated."""
+    seen: dict[tuple, int] = {}
+    for claim in cluster.store.list("resourceclaims"):
+        results = ((claim.get("status") or {}).get("allocation") or {}).get("devices", {})
+        for r in results.get("results") or []:
+            key = (r["driver"], r["pool"], r["device"])
+            seen[key] = seen.get(key, 0) + 1
+    return sum(1 for n in seen.values() if n > 1)
+
+
+async def measure_dra(handle, cluster: EmulatedCluster, nodes: int, pods: int) -> dict:
+    from kubernetes_asyncio.client import ApiClient, CoreV1Api
+
+    from fpga_spawner import FPGASpawner
+    from fpga_spawner.kubespawner_internals import make_offline_spawner
+
+    catalog = parse_catalog(boards=[DRA_BOARD])
+    api = CountingApi(CoreV1Api(ApiClient(cluster.client_configuration())))
+    gc.collect()
+    tracemalloc.start()
+    ledger = CapacityLedger.for_catalog(catalog)
+    watch = CapacityWatch(api, ledger)
+    started = time.perf_counter()
+    await watch.start()
+    await watch.ready.wait()
+    sync_s = time.perf_counter() - started
+    gc.collect()
+    snapshot = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    kept = snapshot.filter_traces(
+        [
+            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "capacity.py")),
+            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "dra.py")),
+        ]
+    )
+    view_mb = sum(stat.size for stat in kept.statistics("filename")) / 2**20
+    cap = ledger.board(DRA_RESOURCE)
+    print(
+        f"DRA: first sync of {nodes} nodes, {nodes} ResourceSlices, {pods} pods, {DRA_HELD} "
+        f"claims: {sync_s:.2f} s; capacity view {view_mb:.2f} MB"
+    )
+    print(f"U250 (DRA): {cap.free} of {cap.total} free ({cap.in_use} in use)")
+    assert (cap.total, cap.in_use) == (2 * nodes, DRA_HELD), cap
+
+    calls_before, rounds = api.calls, 100_000
+    started = time.perf_counter()
+    for _ in range(rounds):
+        ledger.board(DRA_RESOURCE)
+    query_ms = (time.perf_counter() - started) / rounds * 1000
+    api_calls = api.calls - calls_before
+    print(f"DRA capacity query: {query_ms * 1000:.2f} us, {api_calls} API calls")
+
+    config = Config()
+    config.FPGASpawner.boards = [DRA_BOARD]
+    config.KubeSpawner.namespace = "jhub"
+    config.KubeSpawner.start_timeout = 600
+    config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
+    spawners = [
+        make_offline_spawner(
+            FPGASpawner, config=config, user=StandInUser(f"user{i}"), hub=StandInHub()
+        )
+        for i in range(DRA_SPAWNS)
+    ]
+    for spawner in spawners:
+        spawner.user_options = {"profile": "u250-dra"}
+    started = time.perf_counter()
+    results = await asyncio.gather(*(s.start() for s in spawners), return_exceptions=True)
+    spawn_s = time.perf_counter() - started
+    errors = [r for r in results if isinstance(r, BaseException)]
+    for error in errors[:3]:
+        print("DRA spawn error:", repr(error))
+    twice = handle.call(devices_allocated_twice, cluster)
+    await asyncio.sleep(1)
+    after = ledger.board(DRA_RESOURCE)
+    print(
+        f"{DRA_SPAWNS} concurrent DRA spawns: {spawn_s:.1f} s, {len(errors)} errors, "
+        f"{twice} devices allocated twice; ledger: {after.in_use} in use"
+    )
+    await asyncio.gather(*(s.stop(now=True) for s in spawners), return_exceptions=True)
+    await watch.stop()
+    await api._api.api_client.close()
+    return {
+        "dra_nodes": nodes,
+        "dra_devices": 2 * nodes,
+        "pods": pods,
+        "first_sync_s": round(sync_s, 2),
+        "capacity_query_ms": round(query_ms, 5),
+        "capacity_view_mb": round(view_mb, 2),
+        "capacity_api_calls_per_query": api_calls,
+        "concurrent_spawns": DRA_SPAWNS,
+        "spawn_errors": len(errors),
+        "devices_allocated_twice": twice,
+        "ledger_in_use_after_spawns": after.in_use,
+    }
+
+
+def main_dra(nodes: int = DRA_NODES, pods: int = DRA_PODS) -> dict:
+    cluster = EmulatedCluster.from_dict(dra_cluster_spec(nodes))
+    kubeconfig = Path(tempfile.mkdtemp()) / "kubeconfig.yaml"
+    with run_in_thread(cluster, kubeconfig=kubeconfig) as handle:
+        started = time.perf_counter()
+
+        def create_all() -> None:
+            for i in range(pods):
+                body = batch_pod(i + FPGA_PODS)  # CPU-only batch pods
+                body["spec"]["nodeName"] = f"node-{i % nodes:05d}"
+                cluster.api.create("pods", "batch", body)
+            for i in range(DRA_HELD):
+                cluster.store.create("resourceclaims", dra_claim(i, nodes))
+
+        handle.run(_run_sync(create_all), 1800)  # 100,000 pods take longer than call()'s 60 s
+        print(f"created {pods} pods and {DRA_HELD} claims in {time.perf_counter() - started:.1f} s")
+        use_in_this_process(kubeconfig, handle.url)
+        return asyncio.run(measure_dra(handle, cluster, nodes, pods))
+
+
+async def _run_sync(fn) -> None:
+    fn()
+
+
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    if "--dra" in sys.argv:
+        sizes = [int(a) for a in sys.argv[1:] if a.isdigit()]
+        print(json.dumps(main_dra(*sizes)))
+    else:
+        print(json.dumps(main()))

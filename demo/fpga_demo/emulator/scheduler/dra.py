@@ -43,12 +43,17 @@ def claim_node(claim: Mapping[str, Any]) -> str:
     return ""
 
 
+_compiled: dict[str, Expression] = {}
+
+
 def _expressions(selectors: Any) -> list[Expression]:
     out = []
     for selector in selectors or []:
         expression = ((selector or {}).get("cel") or {}).get("expression")
         if expression:
-            out.append(compile_selector(expression))  # validated when the object was stored
+            if expression not in _compiled:  # validated when the object was stored
+                _compiled[expression] = compile_selector(expression)
+            out.append(_compiled[expression])
     return out
 
 
@@ -67,6 +72,8 @@ class DeviceAllocator:
                     ((driver, pool, device["name"]), device_view(driver, device))
                 )
         self.taken: set[Device] = set()
+        # per pass: whether a device passes a request's tests (pods of one template share them)
+        self._accepts: dict[tuple[Device, tuple[str, ...]], bool] = {}
         for claim in store.list("resourceclaims"):
             for result in ((claim.get("status") or {}).get("allocation") or {}).get(
                 "devices", {}
@@ -115,7 +122,7 @@ class DeviceAllocator:
                     for device, view in self.by_node.get(node, [])
                     if device not in self.taken
                     and device not in chosen
-                    and all(t.matches(view) for t in tests)
+                    and self._passes(device, view, tests)
                 ]
                 wanted = (
                     len(candidates)
@@ -134,6 +141,12 @@ class DeviceAllocator:
                     )  # fmt: skip
             results[claim["metadata"]["uid"]] = picked
         return results
+
+    def _passes(self, device: Device, view: Mapping[str, Any], tests: list[Expression]) -> bool:
+        key = (device, tuple(t.source for t in tests))
+        if key not in self._accepts:
+            self._accepts[key] = all(t.matches(view) for t in tests)
+        return self._accepts[key]
 
     def reserve(self, pod: Mapping[str, Any], claims: list[dict], node: str,
                 allocations: Mapping[str, list[dict]]) -> None:  # fmt: skip
