@@ -57,6 +57,14 @@ def _expressions(selectors: Any) -> list[Expression]:
     return out
 
 
+def claims_made(pod: Mapping[str, Any]) -> bool:
+    """PreEnqueue: every claim of the pod exists by name (templates' claims are made)."""
+    return all(
+        claim_name_for(pod, entry) is not None
+        for entry in (pod.get("spec") or {}).get("resourceClaims") or []
+    )
+
+
 class DeviceAllocator:
     """Devices free in this pass, per node, and the claims' allocations once decided."""
 

@@ -23,7 +23,7 @@ from typing import Any
 from ..apiserver.store import Store
 from ..clock import now_rfc3339
 from ..events import EventRecorder
-from .dra import CANNOT_ALLOCATE, DeviceAllocator
+from .dra import CANNOT_ALLOCATE, DeviceAllocator, claims_made
 from .fit import (
     add_usage,
     failure_message,
@@ -91,7 +91,11 @@ class Scheduler:
         )
 
     def _on_change(self, plural: str, kind: str, obj: dict, prev: dict | None) -> None:
-        if _dra_change(plural, kind, obj, prev):
+        change = _dra_change(plural, kind, obj, prev)
+        if change == "pod":  # its claims were just made: try that pod, as a new one
+            self._fresh.add((obj["metadata"]["namespace"], obj["metadata"]["name"]))
+            self._wake.set()
+        elif change:
             self._retry_all = True
             self._wake.set()
         if plural == "pods":
@@ -166,6 +170,8 @@ class Scheduler:
             prefilter = missing_claims(self.store, pod)
             claims: list[dict] = []
             if pod["spec"].get("resourceClaims") and not prefilter:
+                if not claims_made(pod):
+                    continue  # PreEnqueue: not a candidate before its claims exist
                 devices = devices or DeviceAllocator(self.store)
                 claims, prefilter = devices.claims(pod)
             allocations: dict[str, dict] = {}
@@ -251,17 +257,21 @@ def _set_unschedulable(pod: dict, message: str) -> None:
 
 def _dra_change(
     plural: str, kind: str, obj: Mapping[str, Any], prev: Mapping[str, Any] | None
-) -> bool:
-    """A change that may let a pod waiting for devices fit: new devices, classes or claims."""
+) -> str:
+    """A change that may let pods waiting for devices fit: "all", "pod" (that one), or ""."""
     if plural in ("resourceslices", "deviceclasses"):
-        return True
+        return "all"  # devices or classes changed
     if plural == "resourceclaims":
         was = ((prev or {}).get("status") or {}).get("allocation")
-        return kind == "ADDED" or (bool(was) and not (obj.get("status") or {}).get("allocation"))
+        freed = bool(was) and not (obj.get("status") or {}).get("allocation")
+        # a claim made for a pod is followed by that pod's status update ("pod")
+        made_by_hand = kind == "ADDED" and not obj["metadata"].get("ownerReferences")
+        return "all" if freed or made_by_hand else ""
     if plural == "pods" and kind == "MODIFIED":
         before = ((prev or {}).get("status") or {}).get("resourceClaimStatuses")
-        return before != (obj.get("status") or {}).get("resourceClaimStatuses")
-    return False
+        if before != (obj.get("status") or {}).get("resourceClaimStatuses"):
+            return "pod"
+    return ""
 
 
 def _node_shape(node: Mapping[str, Any]) -> tuple:
