@@ -85,20 +85,27 @@ export class FPGAPanel extends Widget {
     if (model.devices.length === 0) {
       node.appendChild(el('p', 'No FPGA in this server.'));
     } else {
-      node.appendChild(
-        table(
-          ['Device', 'Board', 'Platform', 'Mode', 'Health', 'xclbin'],
-          model.devices.map(d => [d.id, d.board, d.platform, d.mode, d.health, d.xclbin]),
-          'jp-FPGAPanel-devices'
-        )
-      );
+      // one two-column table per device: a side panel is too narrow for six columns
+      const list = el('div', undefined, 'jp-FPGAPanel-devices');
+      for (const d of model.devices) {
+        const rows: [string, string][] = [
+          ['Device', d.id],
+          ['Board', d.board],
+          ['Platform', d.platform],
+          ['Mode', d.mode],
+          ['Health', d.health],
+          ['xclbin', d.xclbin || 'none']
+        ];
+        list.appendChild(table(['', ''], rows, 'jp-FPGAPanel-device jp-FPGAPanel-pairs'));
+      }
+      node.appendChild(list);
     }
 
     node.appendChild(el('h3', 'Activity'));
     if (model.activity === null) {
       node.appendChild(el('p', 'This server extension does not report activity.'));
     } else {
-      node.appendChild(table(['', ''], model.activity, 'jp-FPGAPanel-activity'));
+      node.appendChild(table(['', ''], model.activity, 'jp-FPGAPanel-activity jp-FPGAPanel-pairs'));
     }
 
     node.appendChild(el('h3', 'Loaded xclbins'));
