@@ -36,7 +36,7 @@ function baseName(path: string): string {
   return parts[parts.length - 1] || path;
 }
 
-/** The names of the xclbins loaded now, newest last, without repeats. */
+/** The names of the xclbins loaded now, newest first (the activity's order), without repeats. */
 export function loadedXclbinNames(doc: DevicesDoc): string[] {
   const names: string[] = [];
   const add = (name: string | undefined) => {
@@ -89,7 +89,7 @@ export function statusText(doc: DevicesDoc): string {
   if (names.length === 1) {
     xclbin = names[0];
   } else if (names.length > 1) {
-    xclbin = `${names[names.length - 1]} +${names.length - 1}`;
+    xclbin = `${names[0]} +${names.length - 1}`;
   }
   const parts = [boardsLabel(devices), isEmulated(doc) ? 'EMULATED' : 'HARDWARE', xclbin];
   if (doc.activity?.busy) {
@@ -225,6 +225,12 @@ export function panelModel(doc: DevicesDoc, now: number): PanelModel {
         (d.loaded_xclbin.path ? baseName(d.loaded_xclbin.path) : d.loaded_xclbin.uuid || '')
       : ''
   }));
+  // The activity lists the pod's xclbins, not which board holds each: with one
+  // board they can only be on it (an emulated board has no loaded_xclbin of its own).
+  const podXclbins = doc.activity?.loaded_xclbins || [];
+  if (devices.length === 1 && !devices[0].xclbin && podXclbins.length > 0) {
+    devices[0].xclbin = podXclbins[0].name;
+  }
   const xclbins = (doc.activity?.loaded_xclbins || []).map(x => ({ name: x.name, uuid: x.uuid }));
   if (xclbins.length === 0) {
     for (const d of doc.devices || []) {

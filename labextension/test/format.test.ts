@@ -72,14 +72,14 @@ test('hardware is never labelled emulated, and an xclbin known only by uuid is s
   assert.equal(statusText(doc), 'U250 · HARDWARE · xclbin 0f0e0d0c');
 });
 
-test('two boards of a kind are counted; a running call and several xclbins show', () => {
+test('two boards of a kind are counted; a running call and the newest of several xclbins show', () => {
   const doc = emulatedU250({
     activity: {
       ...ACTIVITY,
       busy: true,
       loaded_xclbins: [
-        { name: 'vadd.xclbin', uuid: 'a' },
-        { name: 'stereo.xclbin', uuid: 'b' }
+        { name: 'stereo.xclbin', uuid: 'b' },
+        { name: 'vadd.xclbin', uuid: 'a' }
       ]
     }
   });
@@ -130,7 +130,7 @@ test('the panel lists the device, the activity and the loaded xclbins', () => {
     platform: 'xilinx_u250_gen3x16_xdma_shell_4_1',
     mode: 'EMULATED',
     health: 'emulated',
-    xclbin: ''
+    xclbin: 'vadd.xclbin'
   });
   const rows = new Map(model.activity);
   assert.equal(rows.get('Runs'), '3');
@@ -149,6 +149,7 @@ test('without activity the panel says so instead of showing zeros', () => {
   const model = panelModel(emulatedU250(), NOW);
   assert.equal(model.activity, null);
   assert.deepEqual(model.xclbins, []);
+  assert.equal(model.devices[0].xclbin, '');
 });
 
 test('hardware health shows temperature and power', () => {
