@@ -58,6 +58,10 @@ function activate(app: JupyterFrontEnd, statusBar: IStatusBar | null): void {
 
   const panel = new FPGAPanel();
   panel.title.icon = fpgaIcon;
+  if (app.name !== 'JupyterLab') {
+    // Notebook 7 lists side panels by label (View > Left Sidebar); Lab shows the icon
+    panel.title.label = 'FPGA';
+  }
   let panelAdded = false;
   const addPanel = () => {
     if (!panelAdded) {

@@ -44,7 +44,9 @@ def _lab(tmp: Path, *, server_extension: bool) -> Server:
         platform=U250_VBNV, xclbin_path=(str(xclbins),), emulation=True,
     )  # fmt: skip
     env = {**request.to_env(), ENV_ACTIVITY_DIR: str(tmp / "activity")}
-    config = {"ServerApp": {"jpserver_extensions": {"jupyter_ext": server_extension}}}
+    # Notebook 7 (a test dependency) serves /tree and /notebooks from the same server
+    extensions = {"jupyter_ext": server_extension, "notebook": True}
+    config = {"ServerApp": {"jpserver_extensions": extensions}}
     (tmp / "config").mkdir(parents=True, exist_ok=True)
     (tmp / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
     args = [f"--FPGADevices.sysfs_root={tmp / 'sys'}", f"--FPGADevices.dev_root={tmp / 'dev'}"]
@@ -183,3 +185,30 @@ def test_without_the_server_extension_the_item_stays_hidden_and_quiet(
     ours = [c for c in console if "jupyterhub-fpga" in c or "fpga/api" in c]
     assert len(ours) <= 1, ours
     assert not [c for c in ours if "404" not in c], ours
+
+
+def test_notebook_7_has_no_status_bar_and_shows_the_panel_from_the_view_menu(lab, chromium):
+    pytest.importorskip("notebook", minversion="7")
+    page = chromium.new_page(viewport={"width": 1300, "height": 800})
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    try:
+        page.goto(f"{lab.url}tree?token={lab.token}")
+        # the panel joins the (closed) left side bar once the server has answered
+        expect(page.locator(PANEL)).to_be_attached(timeout=90_000)
+        expect(page.locator(STATUS)).to_have_count(0)
+        page.locator(".lm-MenuBar-itemLabel", has_text="View").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Left Sidebar").hover()
+        page.locator(".lm-Menu-itemLabel", has_text="Show FPGA").click()
+        panel = page.locator(PANEL)
+        expect(panel).to_be_visible(timeout=10_000)
+        expect(panel.locator(".jp-FPGAPanel-devices")).to_contain_text("AMD Alveo U250")
+        expect(panel.locator(".jp-FPGAPanel-summary")).to_contain_text("EMULATED")
+        page.screenshot(path=str(ARTIFACTS / "lab-5-notebook7-panel.png"))
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "lab-failure-notebook7.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    ours = [c for c in console if "jupyterhub-fpga" in c or "fpga/api" in c]
+    assert ours == []
