@@ -143,8 +143,13 @@ def test_status_bar_and_panel_show_the_emulated_u250(lab, chromium):
         expect(output).to_contain_text("emulated", timeout=60_000)
         if "activity" in lab.get("fpga/api/devices").json():
             expect(status).to_have_text("U250 · EMULATED · vadd.xclbin", timeout=30_000)
-            page.locator(PANEL).locator(".jp-FPGAPanel-xclbins").wait_for(timeout=10_000)
-            expect(page.locator(".jp-FPGAPanel-xclbins")).to_contain_text("vadd.xclbin")
+            status.click()
+            xclbins = page.locator(PANEL).locator(".jp-FPGAPanel-xclbins")
+            expect(xclbins).to_be_visible(timeout=10_000)
+            expect(xclbins).to_contain_text("vadd.xclbin")
+            activity = page.locator(PANEL).locator(".jp-FPGAPanel-activity")
+            expect(activity).to_contain_text("xclbin loads")
+            expect(activity).to_contain_text("Last load")
         page.screenshot(path=str(ARTIFACTS / "lab-3-after-load.png"))
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "lab-failure.png"), full_page=True)
