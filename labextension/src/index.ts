@@ -69,10 +69,10 @@ function activate(app: JupyterFrontEnd, statusBar: IStatusBar | null): void {
       panelAdded = true;
     }
   };
+  panel.onShown = () => poller.refreshNow();
   const showPanel = () => {
     addPanel();
     app.shell.activateById(panel.id);
-    poller.refreshNow();
   };
 
   app.commands.addCommand(COMMAND_OPEN, {

@@ -5,6 +5,7 @@
  * problem texts come from files in the user's pod and are never parsed as HTML.
  */
 
+import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { panelModel } from './format';
@@ -44,12 +45,20 @@ function table(headers: string[], rows: string[][], className: string): HTMLTabl
 export class FPGAPanel extends Widget {
   private _snapshot: Snapshot | null = null;
 
+  /** Called whenever the panel comes into view (the plugin asks the server at once). */
+  onShown: (() => void) | null = null;
+
   constructor(private readonly _now: () => number = Date.now) {
     super();
     this.id = 'jupyterhub-fpga-panel';
     this.addClass('jp-FPGAPanel');
     this.title.caption = 'FPGA';
     this.node.appendChild(el('p', 'Asking the server for its FPGAs…', 'jp-FPGAPanel-summary'));
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.onShown?.();
   }
 
   setSnapshot(snapshot: Snapshot): void {

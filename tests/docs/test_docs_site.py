@@ -19,6 +19,7 @@ PAGES = [
     "admin-guide",
     "config-reference",
     "magics",
+    "jupyterlab",
     "architecture",
     "upstream-facts",
     "functions",
