@@ -155,22 +155,29 @@ def test_the_wheel_ships_the_built_jupyterlab_extension(hub_wheel):
 
 @pytest.mark.e2e
 def test_the_wheel_installs_without_node_and_jupyterlab_lists_it(hub_wheel, tmp_path):
-    prefix = tmp_path / "prefix"
+    """A user image's `pip install`: no Node on PATH, and JupyterLab then finds the extension.
+
+    The wheel goes into a venv of its own: a pip install into the running
+    environment, even with --prefix, would first uninstall this checkout's
+    editable install.
+    """
+    venv = tmp_path / "user-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     no_node = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHON"))}
     no_node["PATH"] = "/nonexistent"  # neither node nor npm can be found
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-compile"]
-        + ["--prefix", str(prefix), hub_wheel.filename],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+        + [hub_wheel.filename],
         check=True,
         capture_output=True,
         env=no_node,
         timeout=300,
     )
-    installed = prefix / "share" / "jupyter" / "labextensions" / "jupyterhub-fpga"
-    assert (installed / "package.json").is_file()
+    share = venv / "share" / "jupyter"
+    assert (share / "labextensions" / "jupyterhub-fpga" / "package.json").is_file()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")},
-        "JUPYTER_PATH": str(prefix / "share" / "jupyter"),
+        "JUPYTER_PATH": str(share),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
         "JUPYTER_DATA_DIR": str(tmp_path / "data"),
     }
@@ -182,6 +189,6 @@ def test_the_wheel_installs_without_node_and_jupyterlab_lists_it(hub_wheel, tmp_
         timeout=120,
     )
     out = listed.stdout + listed.stderr
-    assert str(prefix / "share" / "jupyter" / "labextensions") in out, out
+    assert str(share / "labextensions") in out, out
     line = next(line for line in out.splitlines() if "jupyterhub-fpga v0.1.0" in line)
     assert "enabled" in line and "OK" in line and "(python, jupyterhub-fpga)" in line, out
