@@ -250,6 +250,7 @@ class Idle:
     warn: bool  # inside the warning window
     window: float  # start of this idle period (a new one begins with every activity)
     max_age_in_s: float | None = None
+    busy: bool = False
 
 
 def idle_status(pod: ProcessRecord, *, started: float, now: float, limits: Limits) -> Idle:
@@ -262,32 +263,38 @@ def idle_status(pod: ProcessRecord, *, started: float, now: float, limits: Limit
     idle = 0.0 if pod.busy else max(now - since, 0.0)
     max_age_in = None if limits.max_age is None else max(started + limits.max_age - now, 0.0)
     if limits.idle_timeout is None:
-        return Idle(idle, None, False, since, max_age_in)
+        return Idle(idle, None, False, since, max_age_in, pod.busy)
     stops_in = max(limits.idle_timeout - idle, 0.0)
     warning = min(limits.idle_warning or 60, limits.idle_timeout)
-    return Idle(idle, stops_in, not pod.busy and stops_in <= warning, since, max_age_in)
+    warn = not pod.busy and stops_in <= warning
+    return Idle(idle, stops_in, warn, since, max_age_in, pod.busy)
 
 
-def minutes(seconds: float) -> str:
-    """Whole minutes for people ("1 min", "12 min"), "under a minute" below one."""
-    m = int(seconds // 60)
-    return "under a minute" if m < 1 else f"{m} min"
+def minutes(seconds: float, *, nearest: bool = False) -> str:
+    """Whole minutes for people ("1 min", "12 min"), "under a minute" below one.
+
+    Elapsed time rounds down (idle for 4 min 59 s is "4 min"); time left rounds
+    to the nearest minute (``nearest``), so a fresh hour reads "60 min", not "59 min".
+    """
+    if seconds < 60:
+        return "under a minute"
+    return f"{round(seconds / 60) if nearest else int(seconds // 60)} min"
 
 
 def idle_line(idle: Idle) -> str:
     """One sentence for ``%fpga status`` and the warning ("" without an idle timeout)."""
     if idle.stops_in_s is None:
         return ""
-    if idle.idle_s == 0:
+    if idle.busy:
         return "FPGA in use now; an idle FPGA stops this server after its idle timeout."
     return (f"FPGA idle for {minutes(idle.idle_s)}; this server stops in "
-            f"{minutes(idle.stops_in_s)} unless the FPGA is used.")  # fmt: skip
+            f"{minutes(idle.stops_in_s, nearest=True)} unless the FPGA is used.")  # fmt: skip
 
 
 def max_age_line(idle: Idle) -> str:
     if idle.max_age_in_s is None:
         return ""
-    return f"This server reaches its maximum lifetime in {minutes(idle.max_age_in_s)}."
+    return f"This server reaches its maximum lifetime in {minutes(idle.max_age_in_s, nearest=True)}."
 
 
 def shared_line(env: Mapping[str, str], count: int = 1) -> str:

@@ -148,6 +148,11 @@ class Recorder:
                 self._timer = None
             self._write()
 
+    def flush_if_written(self) -> None:
+        """Bring the file up to date if this process has one (a reader in the same process)."""
+        if self._file is not None:
+            self.flush()
+
     def _write(self) -> None:
         if self._broken:
             return

@@ -96,8 +96,9 @@ class ActivityDirectory:
     probe per live kernel.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, fold: bool = True) -> None:
         self.directory = directory
+        self.fold = fold  # the server folds; a kernel only reads
         self._parsed: dict[str, tuple[tuple[int, int], ProcessRecord]] = {}
         self._retired: ProcessRecord | None = None
         self._complained: set[str] = set()
@@ -125,7 +126,7 @@ class ActivityDirectory:
         return record
 
     def retired(self) -> ProcessRecord:
-        if self._retired is None:
+        if self._retired is None or not self.fold:  # only the folding server may keep it
             path = self.directory / RETIRED
             try:
                 self._retired = ProcessRecord.from_dict(json.loads(path.read_bytes()))
@@ -150,7 +151,7 @@ class ActivityDirectory:
             lock = self.directory / (name[: -len(".json")] + ".lock")
             if _alive(lock):
                 live.append(record)
-            elif not self._fold(entry.path, lock, record):
+            elif not (self.fold and self._fold(entry.path, lock, record)):
                 live.append(replace(record, busy=False))  # counted, though not folded
         return [*live, self.retired()]
 
