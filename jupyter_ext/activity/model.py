@@ -294,11 +294,13 @@ def idle_line(idle: Idle) -> str:
 def max_age_line(idle: Idle) -> str:
     if idle.max_age_in_s is None:
         return ""
-    return f"This server reaches its maximum lifetime in {minutes(idle.max_age_in_s, nearest=True)}."
+    return (
+        f"This server reaches its maximum lifetime in {minutes(idle.max_age_in_s, nearest=True)}."
+    )
 
 
 def shared_line(env: Mapping[str, str], count: int = 1) -> str:
-    """"shared board: 1 of 4 slots" when the board is offered as slots ("" otherwise)."""
+    """ "shared board: 1 of 4 slots" when the board is offered as slots ("" otherwise)."""
     from ..contract import ENV_SLOTS_PER_BOARD
 
     raw = env.get(ENV_SLOTS_PER_BOARD, "").strip()

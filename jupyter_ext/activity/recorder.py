@@ -30,7 +30,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .model import BACKEND_EMULATION, BACKEND_XRT, MAX_NAME, ProcessRecord, XclbinSeen, newest_xclbins
+from .model import (
+    BACKEND_EMULATION,
+    BACKEND_XRT,
+    MAX_NAME,
+    ProcessRecord,
+    XclbinSeen,
+    newest_xclbins,
+)
 from .store import ProcessFile, activity_dir
 
 MIN_INTERVAL = 0.25
@@ -90,8 +97,8 @@ class Recorder:
     def begin(self, kind: str, backend: str) -> None:
         now = self.clock()
         with self._mutex:
-            self.record = replace(self.record, busy=True, backend=backend_word(backend),
-                                  **_stamp(kind, now))  # fmt: skip
+            self.record = _stamped(replace(self.record, busy=True, backend=backend_word(backend)),
+                                   kind, now)  # fmt: skip
             self._changed()
 
     def end(self, kind: str, backend: str, xclbin: str = "") -> None:
@@ -99,10 +106,10 @@ class Recorder:
         seen = self._seen(xclbin, now)
         with self._mutex:
             r = self.record
-            counts = {"run": {"runs": r.runs + 1}, "load": {"loads": r.loads + 1}}.get(kind, {})
             xclbins = newest_xclbins([(seen,), r.xclbins]) if seen else r.xclbins
-            self.record = replace(r, busy=False, backend=backend_word(backend), xclbins=xclbins,
-                                  **counts, **_stamp(kind, now))  # fmt: skip
+            r = replace(r, busy=False, backend=backend_word(backend), xclbins=xclbins,
+                        runs=r.runs + (kind == "run"), loads=r.loads + (kind == "load"))  # fmt: skip
+            self.record = _stamped(r, kind, now)
             self._changed()
 
     def cell(self) -> None:
@@ -177,9 +184,11 @@ class Recorder:
         self._file = None
 
 
-def _stamp(kind: str, now: float) -> dict[str, float]:
-    return {"run": {"last_run": now}, "load": {"last_load": now},
-            "pin": {"last_load": now}}.get(kind, {})  # fmt: skip
+def _stamped(record: ProcessRecord, kind: str, now: float) -> ProcessRecord:
+    """``record`` with the time of a ``run`` or a load (``load``, ``pin``) set to ``now``."""
+    if kind == "run":
+        return replace(record, last_run=now)
+    return replace(record, last_load=now)
 
 
 _recorder: Recorder | None = None

@@ -395,7 +395,11 @@ def _routed_pin(method: Callable[..., None]) -> Callable[..., None]:
     return pin_xclbin
 
 
-_ROUTES = {"run": _routed_run, "load_kernel": _routed_load, "pin_xclbin": _routed_pin}
+_ROUTES: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "run": _routed_run,
+    "load_kernel": _routed_load,
+    "pin_xclbin": _routed_pin,
+}
 
 
 class Backend:

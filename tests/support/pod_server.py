@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import requests
 
+from tests.support.paths import REPO
+
 JUPYTER = Path(sys.executable).with_name("jupyter")
+ENABLE_EXTENSION = REPO / "jupyter-config" / "jupyter_server_config.d" / "jupyter_ext.json"
 
 
 def free_port() -> int:
@@ -27,8 +31,10 @@ class Server:
                  base_url: str = "/user/alice/"):  # fmt: skip
         self.port, self.token, self.base_url = free_port(), token, base_url
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
-        for d in ("runtime", "data", "config"):
+        for d in ("runtime", "data", "config/jupyter_server_config.d"):
             (workdir / d).mkdir(parents=True, exist_ok=True)
+        # Enabled the way the wheel enables it (its shared data), whatever the venv holds.
+        shutil.copy(ENABLE_EXTENSION, workdir / "config" / "jupyter_server_config.d")
         full_env = {
             k: v
             for k, v in os.environ.items()
@@ -40,6 +46,9 @@ class Server:
             "JUPYTER_CONFIG_DIR": str(workdir / "config"),
             **env,
         }
+        # The server and its kernels run this checkout's jupyter_ext, whatever the venv holds.
+        paths = [full_env.get("PYTHONPATH", ""), str(REPO)]
+        full_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         cmd = [
             str(JUPYTER), "server", "--allow-root", "--no-browser",
             f"--port={self.port}", "--ip=127.0.0.1", f"--ServerApp.base_url={base_url}",
@@ -130,7 +139,11 @@ class Server:
                 kind = msg["header"]["msg_type"]
                 if kind == "error":
                     raise AssertionError("\n".join(msg["content"]["traceback"]))
-                if msg["channel"] == "iopub" and kind in ("stream", "display_data", "execute_result"):
+                if msg["channel"] == "iopub" and kind in (
+                    "stream",
+                    "display_data",
+                    "execute_result",
+                ):
                     outputs.append(msg["content"])
                 if kind == "status" and msg["content"]["execution_state"] == "idle":
                     return outputs
