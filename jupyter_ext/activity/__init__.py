@@ -15,11 +15,10 @@ most eight), ``processes``. docs/pod-activity.md describes the API answer.
 """
 
 from .model import Idle, Limits, ProcessRecord, activity_answer, idle_status, limits_from_env, merge
-from .recorder import CALL_LOCK, Recorder, board_call, note_cell, recorder, set_recorder
+from .recorder import Recorder, board_call, note_cell, recorder, set_recorder
 from .store import ActivityDirectory, activity_dir
 
 __all__ = [
-    "CALL_LOCK",
     "ActivityDirectory",
     "Idle",
     "Limits",

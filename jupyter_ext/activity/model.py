@@ -139,7 +139,9 @@ def merge(records: Iterable[ProcessRecord]) -> ProcessRecord:
     recs = list(records)
     if not recs:
         return ProcessRecord(processes=0)
-    latest = max(recs, key=lambda r: (r.backend is not None, r.last_run or r.last_load or 0.0))
+    latest = max(
+        recs, key=lambda r: (r.backend is not None, _latest(r.last_run, r.last_load) or 0.0)
+    )
     return ProcessRecord(
         pid=0,
         started=min((r.started for r in recs if r.started), default=0.0),
