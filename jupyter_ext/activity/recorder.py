@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from .model import (
@@ -83,7 +83,16 @@ class Recorder:
         self.directory = directory
         self.min_interval = min_interval
         self.clock = clock
-        self.record = ProcessRecord(pid=os.getpid(), started=clock())
+        self.pid, self.started = os.getpid(), clock()
+        # Plain counters, not a ProcessRecord: a call costs a few attribute updates, and the
+        # record is built only when it is written (a few times a second at most).
+        self.runs = self.loads = self.cells = 0
+        self.last_run: float | None = None
+        self.last_load: float | None = None
+        self.last_cell: float | None = None
+        self.busy = False
+        self.backend: str | None = None
+        self.xclbins: tuple[XclbinSeen, ...] = ()
         self.writes = 0
         self._mutex = threading.Lock()
         self._file: ProcessFile | None = None
@@ -92,32 +101,52 @@ class Recorder:
         self._timer: threading.Timer | None = None
         self._uuids: dict[str, str] = {}
 
+    @property
+    def record(self) -> ProcessRecord:
+        """What this process has recorded so far."""
+        return ProcessRecord(
+            pid=self.pid, started=self.started, backend=self.backend, runs=self.runs,
+            loads=self.loads, cells=self.cells, last_run=self.last_run, last_load=self.last_load,
+            last_cell=self.last_cell, busy=self.busy, xclbins=self.xclbins,
+        )  # fmt: skip
+
     # --- what happened ------------------------------------------------------------
 
     def begin(self, kind: str, backend: str) -> None:
         now = self.clock()
         with self._mutex:
-            self.record = _stamped(replace(self.record, busy=True, backend=backend_word(backend)),
-                                   kind, now)  # fmt: skip
+            self.busy, self.backend = True, backend_word(backend)
+            self._stamp(kind, now)
             self._changed()
 
     def end(self, kind: str, backend: str, xclbin: str = "") -> None:
         now = self.clock()
         seen = self._seen(xclbin, now)
         with self._mutex:
-            r = self.record
-            xclbins = newest_xclbins([(seen,), r.xclbins]) if seen else r.xclbins
-            r = replace(r, busy=False, backend=backend_word(backend), xclbins=xclbins,
-                        runs=r.runs + (kind == "run"), loads=r.loads + (kind == "load"))  # fmt: skip
-            self.record = _stamped(r, kind, now)
+            self.busy, self.backend = False, backend_word(backend)
+            if kind == "run":
+                self.runs += 1
+            elif kind == "load":
+                self.loads += 1
+            if seen is not None:
+                self.xclbins = newest_xclbins([(seen,), self.xclbins])
+            self._stamp(kind, now)
             self._changed()
 
     def cell(self) -> None:
         """A ``%fpga`` / ``%%fpga`` cell ran (activity, even when it runs nothing on the board)."""
         now = self.clock()
         with self._mutex:
-            self.record = replace(self.record, cells=self.record.cells + 1, last_cell=now)
+            self.cells += 1
+            self.last_cell = now
             self._changed()
+
+    def _stamp(self, kind: str, now: float) -> None:
+        """Set the time of a ``run`` or of a load (``load``, ``pin``) to ``now``."""
+        if kind == "run":
+            self.last_run = now
+        else:
+            self.last_load = now
 
     def _seen(self, path: str, now: float) -> XclbinSeen | None:
         if not path:
@@ -182,13 +211,6 @@ class Recorder:
         self.flush()
         self._file.close()
         self._file = None
-
-
-def _stamped(record: ProcessRecord, kind: str, now: float) -> ProcessRecord:
-    """``record`` with the time of a ``run`` or a load (``load``, ``pin``) set to ``now``."""
-    if kind == "run":
-        return replace(record, last_run=now)
-    return replace(record, last_load=now)
 
 
 _recorder: Recorder | None = None
