@@ -11,9 +11,11 @@ so neither the reclaimer's polling nor a status bar keeps a server alive.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,11 @@ class PodActivity:
 
     @classmethod
     def for_server(
-        cls, directory: Path, started: float, environ: Mapping[str, str] | None = None, log=None
+        cls,
+        directory: Path,
+        started: float,
+        environ: Mapping[str, str] | None = None,
+        log: logging.Logger | None = None,
     ) -> PodActivity:
         limits = limits_from_env(os.environ if environ is None else environ)
         for problem in limits.problems:
@@ -83,4 +89,4 @@ def with_activity(body: bytes, activity: Mapping[str, Any]) -> bytes:
 def server_start(settings: Mapping[str, Any]) -> float:
     """When the Jupyter server started (its ``started`` setting), as Unix seconds."""
     started = settings.get("started")
-    return started.timestamp() if hasattr(started, "timestamp") else time.time()
+    return started.timestamp() if isinstance(started, datetime) else time.time()
