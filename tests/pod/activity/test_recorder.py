@@ -37,6 +37,16 @@ def call(model=lambda: [np.zeros(1)]) -> KernelCall:
     return KernelCall("test.f", "krnl", [Out((1,), np.float64)], model=model)
 
 
+def until(condition, timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def records(rec: Recorder) -> list[dict]:
     rec.flush()
     return [json.loads(p.read_text()) for p in sorted(rec.directory.glob("*.json"))]
@@ -59,9 +69,8 @@ def test_the_last_calls_reach_the_file_without_another_call(activity):
     emu = EmulationBackend("test")
     emu.run(call())
     emu.run(call())  # inside the interval: written later by the timer
-    time.sleep(0.5)
-    doc = json.loads(next(activity.directory.glob("*.json")).read_text())
-    assert doc["runs"] == 2
+    path = next(activity.directory.glob("*.json"))
+    assert until(lambda: json.loads(path.read_text())["runs"] == 2)
 
 
 def test_a_wrapper_and_a_fallback_count_one_run(activity, xrt):
@@ -145,13 +154,12 @@ def test_a_running_call_is_busy_for_the_server(activity):
     t = threading.Thread(target=EmulationBackend("test").run, args=(call(blocking_model),))
     t.start()
     started.wait(10)
-    time.sleep(0.3)  # past the write interval: the busy state reaches the file
     store = ActivityDirectory(activity.directory)
-    assert store.merged().busy is True
+    assert until(lambda: store.merged().busy)  # within the write interval
     release.set()
     t.join()
-    time.sleep(0.3)
-    assert store.merged().busy is False and store.merged().runs == 1
+    assert until(lambda: not store.merged().busy)
+    assert store.merged().runs == 1
 
 
 def test_a_directory_that_cannot_be_written_never_fails_a_call(tmp_path):
