@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 
 import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from jupyter_ext.contract import ENV_ACTIVITY_DIR, ENV_IDLE_TIMEOUT, ENV_IDLE_WARNING, FPGARequest
@@ -29,7 +30,8 @@ def server(tmp_path_factory):
     env = FPGARequest(board="u250", count=1, resource="amd.com/u250", emulation=True).to_env()
     env |= {ENV_ACTIVITY_DIR: str(tmp / "activity"), ENV_IDLE_TIMEOUT: "3600",
             ENV_IDLE_WARNING: "600"}  # fmt: skip
-    srv = Server(tmp, env, [])
+    # discovery is cached for an hour: the activity must be fresh on its own
+    srv = Server(tmp, env, ["--FPGADevices.refresh_interval=3600"])
     yield srv
     srv.stop()
 
@@ -48,7 +50,10 @@ def _metrics(server: Server) -> dict[str, float]:
 
 
 def test_polling_is_not_activity_and_a_kernel_run_is(server):
+    for path in ("fpga/api/devices", "fpga/metrics"):  # without the token: refused
+        assert requests.get(server.url + path, timeout=10).status_code == 403
     before = _activity(server)
+    first_discovery = server.get("fpga/api/devices").json()["refreshed_at"]
     assert set(before) >= CONTRACT_KEYS
     assert (before["runs"], before["last_run"], before["last_activity"]) == (0, None, None)
     assert before["backend"] == "emulation" and before["emulated"] is True
@@ -74,6 +79,7 @@ def test_polling_is_not_activity_and_a_kernel_run_is(server):
     assert datetime.fromisoformat(after["last_run"].replace("Z", "+00:00")) >= \
         datetime.fromisoformat(after["started"].replace("Z", "+00:00"))  # fmt: skip
     assert after["backend"] == "emulation" and after["emulated"] is True
+    assert server.get("fpga/api/devices").json()["refreshed_at"] == first_discovery
 
     m = _metrics(server)
     assert m["jupyter_fpga_runs_total"] == 1
