@@ -19,6 +19,7 @@ PAGES = [
     "admin-guide",
     "config-reference",
     "magics",
+    "pod-activity",
     "jupyterlab",
     "architecture",
     "upstream-facts",
