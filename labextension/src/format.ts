@@ -73,7 +73,8 @@ export function boardsLabel(devices: DeviceDoc[]): string {
 }
 
 /**
- * The status-bar text: "U250 · EMULATED · vadd.xclbin", or "no FPGA".
+ * The status-bar text: "U250 · EMULATED · vadd.xclbin", or "no FPGA" (with the
+ * board the hub requested, when it requested one this server cannot see).
  * A running kernel call adds "running"; a failed discovery says so in one word.
  */
 export function statusText(doc: DevicesDoc): string {
@@ -82,7 +83,11 @@ export function statusText(doc: DevicesDoc): string {
   }
   const devices = doc.devices || [];
   if (devices.length === 0) {
-    return NO_FPGA;
+    // the hub gave this server a board that it cannot see: say which, the panel says why
+    const asked = doc.requested?.board;
+    return asked && (doc.requested?.count ?? 1) > 0
+      ? `${NO_FPGA}${SEP}${asked.toUpperCase()} requested`
+      : NO_FPGA;
   }
   const names = loadedXclbinNames(doc);
   let xclbin = 'no xclbin';

@@ -57,6 +57,18 @@ test('a server without FPGAs says "no FPGA"', () => {
   assert.equal(statusText({}), 'no FPGA');
 });
 
+test('a requested board that is not visible is named, so the user knows what is missing', () => {
+  const doc: DevicesDoc = {
+    backend: 'none',
+    devices: [],
+    requested: { board: 'u250', count: 1 },
+    problems: ['Asked for 1 × AMD Alveo U250, but this pod sees no FPGA.']
+  };
+  assert.equal(statusText(doc), 'no FPGA · U250 requested');
+  assert.deepEqual(panelModel(doc, NOW).problems, doc.problems);
+  assert.equal(statusText({ devices: [], requested: { board: 'u250', count: 0 } }), 'no FPGA');
+});
+
 test('hardware is never labelled emulated, and an xclbin known only by uuid is shortened', () => {
   const doc: DevicesDoc = {
     backend: 'hardware',
