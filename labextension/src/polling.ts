@@ -24,8 +24,14 @@ export interface PollOptions {
   maxBackoffMs: number;
 }
 
+/**
+ * Every 10 s: a devices answer is about 2.3 KB, so polling at the server's 5 s
+ * cache refresh would send more than all of JupyterLab's own idle traffic;
+ * at 10 s it stays below it (benchmarks/lab_extension.py: 14 KB/min against
+ * JupyterLab's 20 KB/min).
+ */
 export const DEFAULT_POLL: PollOptions = {
-  intervalMs: 5_000,
+  intervalMs: 10_000,
   hiddenIntervalMs: 60_000,
   maxBackoffMs: 300_000
 };

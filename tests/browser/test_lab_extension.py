@@ -180,7 +180,7 @@ def test_without_the_server_extension_the_item_stays_hidden_and_quiet(
         while not asked and time.monotonic() < deadline:
             page.wait_for_timeout(200)
         assert len(asked) == 1, asked  # the extension ran and asked
-        page.wait_for_timeout(12_000)  # more than two polling intervals
+        page.wait_for_timeout(12_000)  # more than a polling interval (10 s)
         page.screenshot(path=str(ARTIFACTS / "lab-4-no-server-extension.png"))
         assert len(asked) == 1, asked  # and never asked again
         expect(page.locator(STATUS)).to_be_hidden()
