@@ -5,7 +5,7 @@
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { statusText } from './format';
+import { isEmulated, statusText } from './format';
 import type { Snapshot } from './poller';
 
 export class FPGAStatus extends Widget {
@@ -29,7 +29,8 @@ export class FPGAStatus extends Widget {
     if (snapshot.doc) {
       this.node.textContent = statusText(snapshot.doc);
       this.node.title = `${snapshot.doc.summary || statusText(snapshot.doc)} (click for details)`;
-      this.toggleClass('jp-mod-emulated', this.node.textContent.includes('EMULATED'));
+      const devices = snapshot.doc.devices || [];
+      this.toggleClass('jp-mod-emulated', devices.length > 0 && isEmulated(snapshot.doc));
       this.toggleClass('jp-mod-stale', snapshot.state.phase === 'failing');
     }
     if (active !== this._active) {
