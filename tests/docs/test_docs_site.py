@@ -20,6 +20,8 @@ PAGES = [
     "dra",
     "config-reference",
     "magics",
+    "pod-activity",
+    "jupyterlab",
     "architecture",
     "upstream-facts",
     "functions",
