@@ -139,7 +139,9 @@ def make_spawner(
     config = copy.deepcopy(config)
     config.FPGASpawner.capacity_watch = False  # a dry run talks to no cluster
     stand_in = StandInUser(user, [StandInGroup(g) for g in groups or []])
-    return make_offline_spawner(cls, config=config, user=stand_in, hub=StandInHub())
+    spawner = make_offline_spawner(cls, config=config, user=stand_in, hub=StandInHub())
+    spawner.fpga_dry_run = True  # a DRA board's claim template is not written either
+    return spawner
 
 
 async def render_pod(

@@ -75,6 +75,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         self._capacity: CapacityWatch | None = None
         self.fpga_claim_template = ""
         """The ResourceClaimTemplate this server's spawn wrote (DRA boards), kept in the state."""
+        self.fpga_dry_run = False
+        """True in ``jupyterhub-fpga render``: build the pod, write nothing to the cluster."""
         if self.catalog:
             admin = internals.sorted_profiles(self, self._admin_profile_list)
             if not callable(admin):
@@ -287,7 +289,7 @@ class FPGASpawner(KubeSpawner, FPGASettings):
     async def write_dra_template(self, placement: Placement | None) -> None:
         """A DRA board's ResourceClaimTemplate for this server, unless the admin named one."""
         dra = placement.board.dra if placement is not None else None
-        if dra is None or not dra.spawner_writes_template:
+        if dra is None or not dra.spawner_writes_template or self.fpga_dry_run:
             return
         name = template_name(self.pod_name)
         manifest = claim_template(

@@ -207,3 +207,12 @@ def test_capacity_counts_slice_devices_and_allocated_claims_once():
     ledger.delete_claim("c1")
     ledger.delete_slice("dra-a-fpga")
     assert (ledger.board(U250_RESOURCE).total, ledger.board(U250_RESOURCE).in_use) == (0, 0)
+
+
+async def test_the_dry_run_builds_the_pod_of_a_spawner_written_template_without_a_cluster():
+    pod, spawner = await manifest_for(catalog_config(boards=[U250]), {"profile": "u250-dra"})
+    kubernetes_validate.validate(pod, K8S_VERSION, strict=True)
+    assert pod["spec"]["resourceClaims"] == [
+        {"name": "fpga", "resourceClaimTemplateName": f"{spawner.pod_name}-fpga"}
+    ]
+    assert spawner.fpga_claim_template == ""  # nothing was written: there is no cluster
