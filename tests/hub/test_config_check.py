@@ -107,6 +107,17 @@ async def test_the_spawner_refuses_the_same_conflict():
         ("binder_rules", [{"pattern": "("}], "binder_rules: entry #0: pattern='('"),
         ("licenses", [{"name": "x", "colour": "red"}], "unknown key 'colour'"),
         ("boards", [{"slug": "u250", "plugin": "amd"}], "resource is required"),
+        (
+            "boards",
+            [
+                {
+                    "slug": "u250-dra",
+                    "plugin": "dra",
+                    "dra": {"device_class": "u250.fpga.amd.com", "selectors": ["device.driver =="]},
+                }
+            ],
+            "entry #0 ('u250-dra'): dra.selectors[0] 'device.driver ==': column 17: expected a value, found the end",
+        ),  # fmt: skip
     ],
 )
 def test_every_option_is_validated_at_start_up(option, value, fragment):
