@@ -150,6 +150,7 @@ class Scheduler:
             for p in pods
             if self._wants(p)
             and (retry_all or (p["metadata"]["namespace"], p["metadata"]["name"]) in fresh)
+            and claims_made(p)  # PreEnqueue: a pod whose claims are not made yet waits
         ]
         if not candidates:
             return 0
@@ -170,8 +171,6 @@ class Scheduler:
             prefilter = missing_claims(self.store, pod)
             claims: list[dict] = []
             if pod["spec"].get("resourceClaims") and not prefilter:
-                if not claims_made(pod):
-                    continue  # PreEnqueue: not a candidate before its claims exist
                 devices = devices or DeviceAllocator(self.store)
                 claims, prefilter = devices.claims(pod)
             allocations: dict[str, dict] = {}
