@@ -12,6 +12,10 @@ from pathlib import Path
 
 from kubespawner.slugs import safe_slug
 
+from fpga_spawner import check_config
+from fpga_spawner.admin_page import admin_handlers
+from fpga_spawner.hub_metrics import install as install_fpga_metrics
+
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
 here = Path(__file__).resolve().parent
@@ -53,6 +57,12 @@ if admin_token:  # the tests drive the REST API with it
     c.JupyterHub.load_roles = [{"name": "admin", "services": ["fpga-demo-admin"]}]
 
 c.JupyterHub.spawner_class = "fpga"
+
+# The FPGA admin page (/hub/fpga/admin), for users with JupyterHub's admin-ui scope.
+c.JupyterHub.extra_handlers = admin_handlers()
+# DEMO ONLY: /hub/metrics without a token, as a local Prometheus would scrape it.
+# A real deployment keeps JupyterHub's default (a token with the read:metrics scope).
+c.JupyterHub.authenticate_prometheus = False
 c.FPGASpawner.catalog_file = str(here / "catalog.yaml")
 c.FPGASpawner.fpga_emulation = True
 c.FPGASpawner.xclbin_path = [str(state / "xclbin")]
@@ -112,3 +122,7 @@ c.KubeSpawner.profile_list = [
 # A deployment's own additions (the tests use it for a BinderHub-style spawner).
 if os.environ.get("FPGA_DEMO_EXTRA_CONFIG"):
     load_subconfig(os.environ["FPGA_DEMO_EXTRA_CONFIG"])  # noqa: F821 - provided by traitlets
+
+# Check the FPGA configuration now (a bad one stops the hub with one clear message),
+# and create the FPGA metrics' label values before the first spawn.
+install_fpga_metrics([check_config(c)])
