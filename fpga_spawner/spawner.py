@@ -321,13 +321,15 @@ class FPGASpawner(KubeSpawner, FPGASettings):
     async def _timed_start(self, started: Any, began: float) -> Any:
         try:
             result = await started
-        except (TimeoutError, asyncio.TimeoutError):
+        except (TimeoutError, asyncio.TimeoutError, asyncio.CancelledError):
+            # JupyterHub cancels start() at its start_timeout (asyncio.wait_for);
+            # kubespawner raises TimeoutError when its own wait ends first.
             if self.fpga_placement is not None:
                 self.record_event(
                     "refusal",
                     board=self.fpga_placement.board.slug,
                     reason="timeout",
-                    message=f"no board came free within {self.start_timeout} s",
+                    message=f"the server did not start within {self.start_timeout} s",
                 )
             raise
         placement = self.fpga_placement
