@@ -17,6 +17,7 @@ PAGES = [
     "index",
     "quickstart",
     "admin-guide",
+    "metrics",
     "config-reference",
     "magics",
     "architecture",
