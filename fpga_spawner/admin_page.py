@@ -31,6 +31,11 @@ from .admin_model import LastActivitySource, WaiterLike, WaitingSource, admin_vi
 from .hub_events import HUB_EVENTS
 from .hub_view import live_boards
 
+WIRING = {
+    "waiting": "fpga_spawner.waitline.snapshot, or None without a wait line",
+    "last_activity": "fpga_spawner.reclaim.last_activity, or None without a reclaimer",
+}
+
 #: How often the page asks for fresh data (milliseconds).
 REFRESH_MS = 5000
 
@@ -222,6 +227,12 @@ def admin_handlers(
     ``last_activity``: ``fpga_spawner.reclaim.last_activity``, or None without a reclaimer.
     """
     sources = {"waiting": waiting, "last_activity": last_activity}
+    for name, source in sources.items():
+        if source is not None and not callable(source):
+            raise ValueError(
+                f"admin_handlers({name}=...) must be a function or None, not "
+                f"{type(source).__name__}: {WIRING[name]}"
+            )
     return [
         (r"/fpga/admin/?", FPGAAdminPageHandler, sources),
         (r"/fpga/admin/data", FPGAAdminDataHandler, sources),

@@ -171,3 +171,15 @@ async def test_a_burst_is_recorded_with_its_node_group(recorded):
     (burst,) = recorded.recent("burst")
     assert (burst.user, burst.board, burst.detail["node_group"]) == ("carol", "f2", "f2-cloud")
     await asyncio.sleep(0)
+
+
+def test_admin_handlers_take_functions_or_none():
+    from fpga_spawner.admin_page import admin_handlers
+
+    paths = [h[0] for h in admin_handlers()]
+    assert paths == [r"/fpga/admin/?", r"/fpga/admin/data"]
+    assert admin_handlers(waiting=dict, last_activity=lambda u, s: None)[1][2]["waiting"] is dict
+    with pytest.raises(ValueError, match=r"admin_handlers\(waiting=...\) must be a function"):
+        admin_handlers(waiting={"u250": []})
+    with pytest.raises(ValueError, match="fpga_spawner.reclaim.last_activity"):
+        admin_handlers(last_activity="reclaim")
