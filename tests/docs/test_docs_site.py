@@ -20,6 +20,7 @@ PAGES = [
     "metrics",
     "config-reference",
     "magics",
+    "pod-activity",
     "architecture",
     "upstream-facts",
     "functions",
