@@ -193,17 +193,22 @@ class HubMetrics:
             reason = event.reason if event.reason in RECLAIM_REASONS else "other"
             self.reclaims.labels(reason).inc()
 
-    def close(self) -> None:
-        """Stop following events and leave the registry (tests)."""
-        self._unsubscribe()
-        for collector in (
+    @property
+    def collectors(self) -> tuple[Any, ...]:
+        """Everything this object registered (the benchmark takes them out and back)."""
+        return (
             self.spawn_wait,
             self.bursts,
             self.refusals,
             self.board_seconds,
             self.reclaims,
             self.boards,
-        ):
+        )
+
+    def close(self) -> None:
+        """Stop following events and leave the registry (tests)."""
+        self._unsubscribe()
+        for collector in self.collectors:
             self.registry.unregister(collector)
 
 
