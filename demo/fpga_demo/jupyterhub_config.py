@@ -12,6 +12,8 @@ from pathlib import Path
 
 from kubespawner.slugs import safe_slug
 
+from fpga_spawner.hub_setup import configure_hub
+
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
 here = Path(__file__).resolve().parent
@@ -51,6 +53,16 @@ admin_token = os.environ.get("FPGA_DEMO_ADMIN_TOKEN")
 if admin_token:  # the tests drive the REST API with it
     c.JupyterHub.services = [{"name": "fpga-demo-admin", "api_token": admin_token}]
     c.JupyterHub.load_roles = [{"name": "admin", "services": ["fpga-demo-admin"]}]
+
+# Idle reclaim: an FPGA server whose boards go unused for an hour is stopped,
+# with a warning on the home page 10 minutes before. The tests shorten it.
+configure_hub(
+    c,
+    idle_timeout=int(os.environ.get("FPGA_DEMO_IDLE_TIMEOUT", "3600")),
+    warning=int(os.environ.get("FPGA_DEMO_IDLE_WARNING", "600")),
+    max_age=int(os.environ.get("FPGA_DEMO_MAX_AGE", "0")),
+    interval=float(os.environ.get("FPGA_DEMO_RECLAIM_INTERVAL", "30")),
+)
 
 c.JupyterHub.spawner_class = "fpga"
 c.FPGASpawner.catalog_file = str(here / "catalog.yaml")
