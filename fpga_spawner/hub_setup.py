@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -123,12 +124,12 @@ def _start_when_loop_runs(token: str, limits: Limits, interval: float, concurren
 
 
 def _hub_app() -> Any:
-    from jupyterhub.app import JupyterHub
+    from jupyterhub.app import JupyterHub  # type: ignore[import-untyped]
 
     return JupyterHub.instance() if JupyterHub.initialized() else None
 
 
-def _internal_address(app: Any):
+def _internal_address(app: Any) -> Callable[[RunningServer], str | None]:
     """Where the hub itself reaches a server (its pod address), not through the proxy."""
 
     def locate(server: RunningServer) -> str | None:

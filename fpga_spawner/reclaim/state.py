@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..hub_events import HUB_EVENTS, HubEvents
 from .notices import Notice, warning_text
+from .policy import Reason
 
 ServerKey = tuple[str, str]
 """(user name, server name; "" for the default server)."""
@@ -23,7 +24,7 @@ class ReclaimState:
         self.running = False
         self.activity: dict[ServerKey, datetime] = {}
         """Last FPGA activity each watched server reported (its start when none yet)."""
-        self.warnings: dict[ServerKey, tuple[datetime, str]] = {}
+        self.warnings: dict[ServerKey, tuple[datetime, Reason]] = {}
         """Servers about to be stopped: (when, reason)."""
 
     def forget(self, key: ServerKey) -> None:
@@ -73,7 +74,7 @@ def home_notices(
     out: list[Notice] = []
     for (owner, server), (stop_at, reason) in sorted(state.warnings.items()):
         if owner == user and server in running:
-            text = warning_text(server, stop_at, reason, now)  # type: ignore[arg-type]
+            text = warning_text(server, stop_at, reason, now)
             out.append(Notice("warning", server, text, stop_at))
     seen: set[str] = set()
     for event in events.recent("reclaim", user=user, limit=20):
