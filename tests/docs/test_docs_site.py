@@ -17,6 +17,7 @@ PAGES = [
     "index",
     "quickstart",
     "admin-guide",
+    "idle-reclaim",
     "config-reference",
     "magics",
     "architecture",
