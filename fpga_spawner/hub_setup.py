@@ -64,7 +64,8 @@ def configure_hub(
 
     ``interval`` is how often every server is polled; ``start=False`` writes
     the configuration without starting the reclaimer (for checks and tests).
-    Call it after any line that assigns ``c.JupyterHub.template_vars``.
+    Call it after any line that assigns ``c.JupyterHub.services``, ``load_roles``,
+    ``template_paths`` or ``template_vars``: it adds to them.
     """
     for name, value in (("idle_timeout", idle_timeout), ("warning", warning), ("max_age", max_age)):
         _check(name, value, 0, "must be a number of seconds >= 0 (0 = off)")
