@@ -93,7 +93,7 @@ def configure_hub(
     c.JupyterHub.template_paths.insert(0, str(TEMPLATES))
     c.JupyterHub.template_vars.update({"fpga_reclaim_notices": notices_for})
 
-    if start and limits.active:
+    if start:  # even with both limits 0: a profile's kubespawner_override may set its own
         _start_when_loop_runs(token, limits, interval, concurrency)
 
 

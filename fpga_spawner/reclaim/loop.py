@@ -78,6 +78,8 @@ class Reclaimer:
             elif action == "stop":
                 counts["stopped"] += 1
         self.state.keep_only(watched)
+        alive = set(watched)
+        self._warned = {w for w in self._warned if w[:2] in alive}
         return counts
 
     async def _apply(self, server: RunningServer, activity: Activity, now: datetime) -> str:

@@ -43,10 +43,6 @@ class Limits:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise LimitsError(f"{name}={value!r} must be a number of seconds >= 0 (0 = off)")
 
-    @property
-    def active(self) -> bool:
-        return self.idle_timeout > 0 or self.max_age > 0
-
     def overridden(
         self,
         idle_timeout: float | None = None,

@@ -284,3 +284,23 @@ def test_configure_hub_refuses_bad_arguments_naming_them(kwargs, message):
     with pytest.raises(ReclaimConfigError, match=message):
         configure_hub(c, **{"idle_timeout": 60, **kwargs}, start=False)
     assert "services" not in c.JupyterHub  # nothing half-written
+
+
+async def test_a_profile_sets_its_own_limits():
+    board = {"slug": "u250", "plugin": "amd", "resource": "amd.com/u250"}
+    c = catalog_config(boards=[board], fpga_idle_timeout=3600)
+    c.KubeSpawner.profile_list = [
+        {
+            "display_name": "Course lab",
+            "slug": "course",
+            "kubespawner_override": {"fpga_board": "u250", "fpga_idle_timeout": 1200},
+        }
+    ]
+    check_config(c)
+    pod, spawner = await manifest_for(c, {"profile": "course"})
+    env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
+    assert (env["FPGA_IDLE_TIMEOUT"], env["FPGA_IDLE_WARNING"]) == ("1200", "600")
+    # the next spawn of the same spawner with the catalog's profile gets the hub default
+    spawner.user_options = {"profile": "u250"}
+    await spawner.load_user_options()
+    assert spawner.fpga_idle_timeout == 3600
