@@ -65,20 +65,18 @@ class Reclaimer:
         read = await asyncio.gather(*(self._read(s) for s in servers))
         now = self.clock()
         counts = {"servers": len(servers), "fpga": 0, "warned": 0, "stopped": 0}
-        watched = []
         for server, activity in read:
             if activity is None or not activity.fpga:
                 continue
             counts["fpga"] += 1
-            key = (server.user, server.name)
-            watched.append(key)
             action = await self._apply(server, activity, now)
             if action == "warn":
                 counts["warned"] += 1
             elif action == "stop":
                 counts["stopped"] += 1
-        self.state.keep_only(watched)
-        alive = set(watched)
+        # a server unreadable this once (restarting, busy) keeps its warning
+        alive = {(s.user, s.name) for s in servers}
+        self.state.keep_only(alive)
         self._warned = {w for w in self._warned if w[:2] in alive}
         return counts
 

@@ -50,7 +50,10 @@ STATE = ReclaimState()
 def last_activity(user: str, server: str) -> datetime | None:
     """What the reclaimer last read from that server's devices API (UTC).
 
-    None when the server is unknown to it or the reclaimer is not running.
+    The server's start when its pod has reported no FPGA activity since (idle
+    is counted from there); now while a kernel call runs. None when the server
+    is unknown to the reclaimer (a CPU server, not read yet) or the reclaimer
+    is not running.
     """
     return STATE.last_activity(user, server)
 

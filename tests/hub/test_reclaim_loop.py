@@ -85,9 +85,17 @@ async def test_a_warning_is_recorded_once_and_cleared_by_activity(stub):
     assert r.state.warnings[("ann", "")] == (NOW + timedelta(seconds=500), "idle")
     assert stub.deleted == []
 
+    server.devices = None  # the devices API does not answer for a moment
+    await r.poll()
+    assert ("ann", "") in r.state.warnings and stub.deleted == []
+
     server.devices = fpga(ago(5))  # ann ran a kernel
     await r.poll()
     assert r.state.warnings == {}
+
+    del stub.servers[("ann", "")]  # ann stopped it herself
+    await r.poll()
+    assert r.state.activity == {} and r._warned == set()
 
 
 async def test_the_pods_own_limits_win_over_the_hub_default(stub):
