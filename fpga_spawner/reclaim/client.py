@@ -55,6 +55,8 @@ class Activity:
     fpga: bool
     """The server was started with an FPGA (its report has a ``requested`` board)."""
     board: str = ""
+    started: datetime | None = None
+    """When the pod's Jupyter server started (it could be used from then on)."""
     last_activity: datetime | None = None
     busy: bool = False
     idle_timeout: float | None = None
@@ -77,6 +79,7 @@ def parse_devices(doc: Mapping[str, Any]) -> Activity:
     return Activity(
         fpga=True,
         board=str(requested.get("board")),
+        started=parse_time(activity.get("started")),
         last_activity=parse_time(activity.get("last_activity")),
         busy=activity.get("busy") is True,
         idle_timeout=_seconds(activity.get("idle_timeout")),

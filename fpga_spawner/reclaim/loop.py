@@ -82,7 +82,11 @@ class Reclaimer:
 
     async def _apply(self, server: RunningServer, activity: Activity, now: datetime) -> str:
         key = (server.user, server.name)
-        started = server.started or now
+        # The clocks start when the server could be used, not when its spawn
+        # began: a spawn that waited in line for a board has not been idle.
+        # The pod says when its server started; without that, the first poll
+        # that saw it ready (at most one interval late, in the user's favour).
+        started = activity.started or self.state.ready_since(key, server.started, now)
         limits = self.limits.overridden(
             activity.idle_timeout, activity.idle_warning, activity.max_age
         )

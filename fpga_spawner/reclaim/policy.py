@@ -7,6 +7,8 @@ loop around them only carries data in and out.
 
 The rules:
 
+- ``started`` is when the server could first be used (its Jupyter server
+  started), not when its spawn began: waiting for a board is not idling;
 - the idle deadline is the last activity (or, with none since the start, the
   start) plus ``idle_timeout``; a kernel call running *now* (``busy``) moves
   it to now, so a long run is never called idle;

@@ -26,17 +26,27 @@ class ReclaimState:
         """Last FPGA activity each watched server reported (its start when none yet)."""
         self.warnings: dict[ServerKey, tuple[datetime, Reason]] = {}
         """Servers about to be stopped: (when, reason)."""
+        self.first_seen: dict[ServerKey, tuple[datetime | None, datetime]] = {}
+        """(the hub's start of the server, when the reclaimer first saw it ready)."""
 
     def forget(self, key: ServerKey) -> None:
         self.activity.pop(key, None)
         self.warnings.pop(key, None)
+        self.first_seen.pop(key, None)
+
+    def ready_since(self, key: ServerKey, hub_started: datetime | None, now: datetime) -> datetime:
+        """When this run of the server was first seen ready (a restart starts a new run)."""
+        seen = self.first_seen.get(key)
+        if seen is None or seen[0] != hub_started:
+            seen = self.first_seen[key] = (hub_started, now)
+        return seen[1]
 
     def keep_only(self, keys: Iterable[ServerKey]) -> None:
         """Drop what is known of servers that no longer run."""
         alive = set(keys)
         for key in [k for k in self.activity if k not in alive]:
             self.forget(key)
-        for key in [k for k in self.warnings if k not in alive]:
+        for key in [k for k in (*self.warnings, *self.first_seen) if k not in alive]:
             self.forget(key)
 
     def last_activity(self, user: str, server: str) -> datetime | None:

@@ -1,17 +1,23 @@
 """End to end: idle reclaim on a real hub with a short timeout.
 
 The hub runs the demo configuration with the limits shortened through its
-FPGA_DEMO_* variables. An FPGA server whose board nobody uses is warned
-about on its owner's home page, then stopped, and the home page says why;
-a CPU server started at the same time is left running.
+FPGA_DEMO_* variables. Three servers start together: an FPGA server whose
+board nobody uses is warned about on its owner's home page, then stopped,
+and the home page says why; an FPGA server whose owner runs a `%fpga` cell
+lives on past that stop; a CPU server is left running.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
+import websocket
 
 from fpga_demo.launcher import DemoStack, free_port
 from fpga_spawner.hub_events import EVENT_KINDS
@@ -21,6 +27,9 @@ pytestmark = pytest.mark.e2e
 
 IDLE_TIMEOUT = 20
 WARNING = 16
+
+bea: dict = {}
+"""What the first test saw of busy-bea's server, for the second."""
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +63,70 @@ def notices(page: str) -> list[str]:
     ]
 
 
+def user_token(hub: Hub, user: str) -> dict[str, str]:
+    token = hub.request("POST", f"/users/{user}/tokens", json={}).json()["token"]
+    return {"Authorization": f"token {token}"}
+
+
+def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> None:
+    """Run ``code`` in a new kernel of the user's server, as a notebook cell would."""
+    base = f"{hub.stack.url}/user/{user}/"
+    headers = user_token(hub, user)
+    kernel = requests.post(
+        base + "api/kernels", json={"name": "python3"}, headers=headers, timeout=60
+    )
+    kernel.raise_for_status()
+    ws = websocket.create_connection(
+        base.replace("http://", "ws://", 1) + f"api/kernels/{kernel.json()['id']}/channels",
+        header=[f"{k}: {v}" for k, v in headers.items()],
+        timeout=timeout,
+    )
+    msg_id = uuid.uuid4().hex
+    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
+              "session": uuid.uuid4().hex, "version": "5.3"}  # fmt: skip
+    try:
+        ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {},
+                            "channel": "shell", "content": content}))  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            assert kind != "error", "\n".join(msg["content"]["traceback"])
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                return
+        raise AssertionError(f"the cell did not finish within {timeout} s")
+    finally:
+        ws.close()
+
+
 def test_idle_fpga_server_is_warned_then_stopped_and_told_why(hub):
     assert "reclaim" in EVENT_KINDS
-    for user, profile in (("idle-ida", "u250"), ("cpu-carl", "cpu")):
-        response = hub.spawn(user, {"profile": profile})
-        assert response.status_code in (201, 202), response.text
-    hub.wait_ready("idle-ida")
-    hub.wait_ready("cpu-carl")
+    servers = {"idle-ida": "u250", "busy-bea": "u280", "cpu-carl": "cpu"}
+    with ThreadPoolExecutor(len(servers)) as pool:  # one spawn does not wait for another
+        for response in pool.map(lambda u: hub.spawn(u, {"profile": servers[u]}), servers):
+            assert response.status_code in (201, 202), response.text
+    ready = {}
+    for user in servers:
+        hub.wait_ready(user)
+        ready[user] = time.time()
+    # The idle clock starts when a server is ready. Bea uses her FPGA 8 seconds
+    # later: a %fpga cell is activity, and moves her stop.
+    time.sleep(max(0.0, ready["busy-bea"] + 8 - time.time()))
+    cell_at = time.time()
+    run_cell(hub, "busy-bea", "%fpga status")
+    bea.update(
+        ready=ready["busy-bea"],
+        cell_at=cell_at,
+        devices=requests.get(
+            f"{hub.stack.url}/user/busy-bea/fpga/api/devices",
+            headers=user_token(hub, "busy-bea"),
+            timeout=30,
+        ).json(),
+    )
 
     # the limits reached the FPGA pod only
     env = {e["name"]: e.get("value") for e in hub.pod("idle-ida")["spec"]["containers"][0]["env"]}
@@ -90,11 +156,25 @@ def test_idle_fpga_server_is_warned_then_stopped_and_told_why(hub):
     assert f"its FPGA was not used for {IDLE_TIMEOUT} seconds" in told[0]
     assert hub.pod("idle-ida") is None or hub.pod("idle-ida")["metadata"].get("deletionTimestamp")
 
-    # the CPU server outlived the FPGA one, well past the timeout
-    started = time.monotonic()
-    while time.monotonic() - started < 3:
-        assert hub.server("cpu-carl") and hub.server("cpu-carl")["ready"]
-        time.sleep(0.5)
+    # the CPU server, ready as early as ida's, outlived it
+    assert hub.server("cpu-carl")["ready"]
+
+
+def test_fpga_activity_moves_the_stop(hub):
+    """Bea ran a %fpga cell a few seconds after her server was ready (test above)."""
+    assert bea, "runs after test_idle_fpga_server_is_warned_then_stopped_and_told_why"
+    home = f"{hub.stack.url}/hub/home"
+    # bea's cell counted (contract 1: the pod reports `activity`): without it her
+    # server would have stopped IDLE_TIMEOUT after its start; then she went idle too
+    if "activity" not in bea["devices"]:
+        pytest.skip("this pod side does not report FPGA activity yet (docs/pod-activity.md)")
+    # without the cell she would stop at ready + IDLE_TIMEOUT, with it at cell_at + IDLE_TIMEOUT
+    time.sleep(max(0.0, (bea["ready"] + bea["cell_at"]) / 2 + IDLE_TIMEOUT - time.time()))
+    assert hub.server("busy-bea"), "bea's %fpga cell did not postpone her server's stop"
+    hub.wait_stopped("busy-bea", timeout=IDLE_TIMEOUT + 15)
+    (line,) = notices(hub.login("busy-bea").get(home, timeout=30).text)
+    assert f"its FPGA was not used for {IDLE_TIMEOUT} seconds" in line
+    assert hub.server("cpu-carl")
 
 
 def test_the_reclaimer_service_holds_only_its_own_role(hub):

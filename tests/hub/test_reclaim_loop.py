@@ -20,14 +20,23 @@ def ago(seconds: float) -> datetime:
     return NOW - timedelta(seconds=seconds)
 
 
-def fpga(last_activity: datetime | None = None, **activity) -> dict:
-    doc = {"requested": {"board": "u250"}, "backend": "emulated"}
-    if last_activity is not None or activity:
-        doc["activity"] = {
+def fpga(started: datetime, last_activity: datetime | None = None, **activity) -> dict:
+    """A devices-API answer of an FPGA server whose Jupyter server started at ``started``."""
+    return {
+        "requested": {"board": "u250"},
+        "backend": "emulated",
+        "activity": {
+            "started": iso(started),
             "last_activity": iso(last_activity) if last_activity else None,
             **activity,
-        }
-    return doc
+        },
+    }
+
+
+def add(stub: StubHub, user: str, started: datetime, *args, name: str = "", **activity):
+    """A running FPGA server; the hub started its spawn 30 s before its Jupyter server ran."""
+    devices = fpga(started, *args, **activity)
+    return stub.add(user, started - timedelta(seconds=30), devices, name=name)
 
 
 @pytest.fixture
@@ -50,13 +59,13 @@ def reclaimer(stub: StubHub, limits: Limits, token: str = TOKEN, **kwargs) -> Re
 
 
 async def test_idle_fpga_servers_stop_busy_and_cpu_servers_stay(stub):
-    stub.add("idle", ago(4000), fpga())  # nothing since its start
-    stub.add("active", ago(4000), fpga(ago(60)))
-    stub.add("running", ago(4000), fpga(ago(9000), busy=True))
+    add(stub, "idle", ago(4000))  # nothing since its start
+    add(stub, "active", ago(4000), ago(60))
+    add(stub, "running", ago(4000), ago(9000), busy=True)
     stub.add("cpu", ago(10**6), {"requested": None})
     stub.add("plain", ago(10**6), None)  # no devices API at all
-    stub.add("named", ago(4000), fpga(ago(3700)), name="lab")
-    stub.add("spawning", ago(10**6), fpga(), ready=False)
+    add(stub, "named", ago(4000), ago(3700), name="lab")
+    stub.add("spawning", ago(10**6), fpga(ago(10**6)), ready=False)
     r = reclaimer(stub, Limits(idle_timeout=3600, warning=600))
 
     counts = await r.poll()
@@ -76,7 +85,7 @@ async def test_idle_fpga_servers_stop_busy_and_cpu_servers_stay(stub):
 
 
 async def test_a_warning_is_recorded_once_and_cleared_by_activity(stub):
-    server = stub.add("ann", ago(3100), fpga())
+    server = add(stub, "ann", ago(3100))
     r = reclaimer(stub, Limits(idle_timeout=3600, warning=600))
     await r.poll()
     await r.poll()
@@ -89,7 +98,7 @@ async def test_a_warning_is_recorded_once_and_cleared_by_activity(stub):
     await r.poll()
     assert ("ann", "") in r.state.warnings and stub.deleted == []
 
-    server.devices = fpga(ago(5))  # ann ran a kernel
+    server.devices = fpga(ago(3100), ago(5))  # ann ran a kernel
     await r.poll()
     assert r.state.warnings == {}
 
@@ -99,9 +108,9 @@ async def test_a_warning_is_recorded_once_and_cleared_by_activity(stub):
 
 
 async def test_the_pods_own_limits_win_over_the_hub_default(stub):
-    stub.add("short", ago(200), fpga(idle_timeout=120, idle_warning=30))
-    stub.add("old", ago(7300), fpga(ago(1), max_age=7200))
-    stub.add("default", ago(200), fpga())
+    add(stub, "short", ago(200), idle_timeout=120, idle_warning=30)
+    add(stub, "old", ago(7300), ago(1), max_age=7200)
+    add(stub, "default", ago(200))
     r = reclaimer(stub, Limits(idle_timeout=3600))
     await r.poll()
     assert sorted(stub.deleted) == [("old", ""), ("short", "")]
@@ -110,7 +119,7 @@ async def test_the_pods_own_limits_win_over_the_hub_default(stub):
 
 
 async def test_a_stop_the_hub_refuses_is_tried_again(stub):
-    stub.add("ann", ago(4000), fpga())
+    add(stub, "ann", ago(4000))
     stub.refuse_delete = True
     r = reclaimer(stub, Limits(idle_timeout=60))
     assert (await r.poll())["stopped"] == 0
@@ -121,7 +130,7 @@ async def test_a_stop_the_hub_refuses_is_tried_again(stub):
 
 
 async def test_a_wrong_token_reads_and_stops_nothing(stub):
-    stub.add("ann", ago(4000), fpga())
+    add(stub, "ann", ago(4000))
     r = reclaimer(stub, Limits(idle_timeout=60), token="not-the-token")
     with pytest.raises(Exception, match="403"):
         await r.poll()
@@ -130,8 +139,35 @@ async def test_a_wrong_token_reads_and_stops_nothing(stub):
 
 async def test_many_users_are_read_page_by_page(stub):
     for i in range(450):
-        stub.add(f"user{i:03}", ago(4000), fpga(ago(10)))
+        add(stub, f"user{i:03}", ago(4000), ago(10))
     r = reclaimer(stub, Limits(idle_timeout=3600), concurrency=8)
     counts = await r.poll()
     assert counts["servers"] == counts["fpga"] == 450
     assert len(r.state.activity) == 450
+
+
+async def test_the_clock_starts_when_the_server_could_be_used(stub):
+    """A spawn that waited an hour for a board has not been idle for an hour."""
+    pod = {"requested": {"board": "u250"}}  # a pod side that does not say when it started
+    stub.add("waited", ago(3600), pod)
+    clock = [NOW]
+    r = Reclaimer(
+        HubClient(stub.api_url, TOKEN),
+        Limits(idle_timeout=600, warning=60),
+        lambda s: stub.server_url(s.user, s.name),
+        state=ReclaimState(),
+        events=HubEvents(),
+        clock=lambda: clock[0],
+    )
+    await r.poll()
+    assert stub.deleted == [] and r.state.warnings == {}
+    clock[0] = NOW + timedelta(seconds=560)
+    await r.poll()
+    assert r.state.warnings[("waited", "")] == (NOW + timedelta(seconds=600), "idle")
+    clock[0] = NOW + timedelta(seconds=600)
+    await r.poll()
+    assert stub.deleted == [("waited", "")]
+    # a pod that says when its server started is believed (the hub's start is earlier)
+    add(stub, "told", ago(599))
+    await r.poll()
+    assert stub.deleted[-1] == ("told", "")
