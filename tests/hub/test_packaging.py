@@ -128,3 +128,9 @@ def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("apiVersion: v1\nkind: Pod")
     assert "Unclosed client session" not in result.stderr
+
+
+def test_the_hub_wheel_carries_the_reclaim_home_page(hub_wheel):
+    """configure_hub points JupyterHub at this template; an install without it has no notices."""
+    page = hub_wheel.read("fpga_spawner/templates/home.html").decode()
+    assert '{% extends "templates/home.html" %}' in page and "fpga_reclaim_notices" in page
