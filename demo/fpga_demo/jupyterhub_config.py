@@ -54,14 +54,24 @@ if admin_token:  # the tests drive the REST API with it
     c.JupyterHub.services = [{"name": "fpga-demo-admin", "api_token": admin_token}]
     c.JupyterHub.load_roles = [{"name": "admin", "services": ["fpga-demo-admin"]}]
 
+
+def env_seconds(name, default):
+    """A number of seconds from the environment, or one line naming the variable."""
+    value = os.environ.get(name, default)
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number of seconds") from None
+
+
 # Idle reclaim: an FPGA server whose boards go unused for an hour is stopped,
 # with a warning on the home page 10 minutes before. The tests shorten it.
 configure_hub(
     c,
-    idle_timeout=int(os.environ.get("FPGA_DEMO_IDLE_TIMEOUT", "3600")),
-    warning=int(os.environ.get("FPGA_DEMO_IDLE_WARNING", "600")),
-    max_age=int(os.environ.get("FPGA_DEMO_MAX_AGE", "0")),
-    interval=float(os.environ.get("FPGA_DEMO_RECLAIM_INTERVAL", "30")),
+    idle_timeout=env_seconds("FPGA_DEMO_IDLE_TIMEOUT", "3600"),
+    warning=env_seconds("FPGA_DEMO_IDLE_WARNING", "600"),
+    max_age=env_seconds("FPGA_DEMO_MAX_AGE", "0"),
+    interval=env_seconds("FPGA_DEMO_RECLAIM_INTERVAL", "30"),
 )
 
 c.JupyterHub.spawner_class = "fpga"
