@@ -20,6 +20,7 @@ PAGES = [
     "idle-reclaim",
     "config-reference",
     "magics",
+    "pod-activity",
     "architecture",
     "upstream-facts",
     "functions",
