@@ -55,7 +55,7 @@ async def main() -> int:
             "activity": {"last_activity": iso(now - timedelta(seconds=60)), "busy": False},
         }
         stub.add(f"user{i:04}", now - timedelta(hours=1), devices)
-    client = HubClient(stub.api_url, TOKEN)
+    client = HubClient(stub.api_url, TOKEN, max_clients=32)
 
     def reclaimer(concurrency: int) -> Reclaimer:
         return Reclaimer(

@@ -151,7 +151,7 @@ async def _run_in_hub(token: str, limits: Limits, interval: float, concurrency: 
     while app is None or getattr(app, "hub", None) is None or getattr(app, "users", None) is None:
         await asyncio.sleep(0.5)
         app = _hub_app()
-    client = HubClient(app.hub.api_url, token)
+    client = HubClient(app.hub.api_url, token, max_clients=concurrency)
     while True:  # until the hub answers its API (it starts after reading the config)
         with contextlib.suppress(Exception):
             await client.running_servers()

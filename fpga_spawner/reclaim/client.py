@@ -114,12 +114,14 @@ class HubClient:
         token: str,
         *,
         timeout: float = 10,
-        http: AsyncHTTPClient | None = None,
+        max_clients: int = 32,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self._headers = {"Authorization": f"token {token}"}
         self.timeout = timeout
-        self.http = http or AsyncHTTPClient()
+        # A client of its own: 500 reads queued in the hub's shared client would
+        # hold up the hub's own calls (proxy, spawners) for the length of a poll.
+        self.http = AsyncHTTPClient(force_instance=True, max_clients=max_clients)
 
     def _request(self, url: str, method: str = "GET", **headers: str) -> HTTPRequest:
         return HTTPRequest(
