@@ -28,7 +28,7 @@ from typing import Any
 
 from .reclaim.client import RECLAIMER_SCOPES, HubClient, RunningServer
 from .reclaim.loop import Reclaimer
-from .reclaim.policy import Limits, LimitsError
+from .reclaim.policy import Limits
 from .reclaim.state import home_notices
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,8 +43,9 @@ class ReclaimConfigError(ValueError):
     """A configure_hub argument that is out of range; the message names it."""
 
 
-def _check(name: str, value: Any, minimum: float, allowed: str) -> None:
+def _check(name: str, value: Any, minimum: float, allowed: str, whole: bool = False) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= minimum
+    ok = ok and (not whole or float(value).is_integer())
     if not ok:
         raise ReclaimConfigError(f"configure_hub({name}={value!r}): {allowed}")
 
@@ -68,13 +69,11 @@ def configure_hub(
     ``template_paths`` or ``template_vars``: it adds to them.
     """
     for name, value in (("idle_timeout", idle_timeout), ("warning", warning), ("max_age", max_age)):
-        _check(name, value, 0, "must be a number of seconds >= 0 (0 = off)")
+        # whole seconds, as the pod's environment carries them
+        _check(name, value, 0, "must be a whole number of seconds >= 0 (0 = off)", whole=True)
     _check("interval", interval, 0.1, "must be at least 0.1 seconds")
-    _check("concurrency", concurrency, 1, "must be at least 1")
-    try:
-        limits = Limits(idle_timeout, warning, max_age)
-    except LimitsError as e:  # pragma: no cover - the checks above cover it
-        raise ReclaimConfigError(f"configure_hub: {e}") from None
+    _check("concurrency", concurrency, 1, "must be a whole number, at least 1", whole=True)
+    limits = Limits(int(idle_timeout), int(warning), int(max_age))
 
     c.FPGASpawner.fpga_idle_timeout = int(idle_timeout)
     c.FPGASpawner.fpga_idle_warning = int(warning)

@@ -272,11 +272,16 @@ def test_two_hubs_never_share_a_reclaimer_token():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"idle_timeout": -1}, r"configure_hub\(idle_timeout=-1\): must be a number of seconds"),
+        (
+            {"idle_timeout": -1},
+            r"configure_hub\(idle_timeout=-1\): must be a whole number of seconds",
+        ),
+        ({"idle_timeout": 1.5}, r"configure_hub\(idle_timeout=1.5\)"),
         ({"warning": "10"}, r"configure_hub\(warning='10'\)"),
         ({"max_age": -0.5}, r"configure_hub\(max_age=-0.5\)"),
         ({"interval": 0}, r"configure_hub\(interval=0\): must be at least 0.1 seconds"),
         ({"concurrency": 0}, r"configure_hub\(concurrency=0\)"),
+        ({"concurrency": 2.5}, r"configure_hub\(concurrency=2.5\): must be a whole number"),
     ],
 )
 def test_configure_hub_refuses_bad_arguments_naming_them(kwargs, message):
