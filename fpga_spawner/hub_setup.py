@@ -13,6 +13,8 @@ stops go into the hub's in-memory event log (:data:`.hub_events.HUB_EVENTS`);
 a second process would need a second store for all three. The task still
 acts only through the hub's REST API with the service's scoped token, so it
 can do no more than an external service with that role could.
+
+What this relies on in JupyterHub: docs/upstream-facts.md#what-idle-reclaim-relies-on.
 """
 
 from __future__ import annotations
