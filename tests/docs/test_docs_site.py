@@ -21,6 +21,7 @@ PAGES = [
     "config-reference",
     "magics",
     "pod-activity",
+    "jupyterlab",
     "architecture",
     "upstream-facts",
     "functions",
