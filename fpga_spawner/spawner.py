@@ -387,6 +387,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                 xclbin_path=tuple(self.xclbin_path),
                 emulation=self.fpga_emulation,
                 location_label=self.location_label,
+                idle_timeout=self.fpga_idle_timeout,
+                idle_warning=self.fpga_idle_warning,
+                max_age=self.fpga_max_age,
             )
             self._fpga_patch = (placement, patch_models(patch))
         return apply_pod_patch(pod, self._fpga_patch[1])

@@ -18,6 +18,7 @@ PAGES = [
     "quickstart",
     "admin-guide",
     "metrics",
+    "idle-reclaim",
     "config-reference",
     "magics",
     "pod-activity",
