@@ -174,6 +174,11 @@ class CapacityWatch:
         self.kinds = CORE_KINDS + (DRA_KINDS if ledger.has_dra else ())
         self._resource_api: Any = None
 
+    @property
+    def is_ready(self) -> bool:
+        """Nodes and pods were listed once: the ledger's counts mean something."""
+        return self.ready.is_set()
+
     def on_change(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
