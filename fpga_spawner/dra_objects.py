@@ -3,8 +3,9 @@
 A thin adapter over kubernetes_asyncio's ``ResourceV1Api``, used the way
 kubespawner uses ``CoreV1Api`` for a server's PVC and Secret: create before
 the pod, each call bounded by ``k8s_api_request_timeout``, 404 on delete
-meaning "already gone". The manifest itself comes from the pure
-:func:`fpga_spawner.dra.claim_template`.
+meaning "already gone". Answers are not turned into client models
+(``_preload_content=False``): nothing in them is needed. The manifest itself
+comes from the pure :func:`fpga_spawner.dra.claim_template`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from kubernetes_asyncio.client.rest import ApiException
 
 class ClaimTemplateError(RuntimeError):
     """The template could not be written; the message is shown in the spawn's progress."""
+
+
+async def _answered(call: Any, timeout: float) -> None:
+    """Await a call made with ``_preload_content=False`` and read its answer to the end."""
+    response = await asyncio.wait_for(call, timeout)
+    await response.read()
 
 
 def _why(e: ApiException) -> str:
@@ -42,16 +49,20 @@ async def write_claim_template(
     meta = manifest["metadata"]
     name, namespace = meta["name"], meta["namespace"]
     try:
-        await asyncio.wait_for(
-            api.delete_namespaced_resource_claim_template(name, namespace), timeout
+        await _answered(
+            api.delete_namespaced_resource_claim_template(name, namespace, _preload_content=False),
+            timeout,
         )
         log.info("Deleted the stale ResourceClaimTemplate %s/%s", namespace, name)
     except ApiException as e:
         if e.status != 404:
             raise ClaimTemplateError(f"ResourceClaimTemplate {name}: {_why(e)}") from None
     try:
-        await asyncio.wait_for(
-            api.create_namespaced_resource_claim_template(namespace, dict(manifest)), timeout
+        await _answered(
+            api.create_namespaced_resource_claim_template(
+                namespace, dict(manifest), _preload_content=False
+            ),
+            timeout,
         )
     except ApiException as e:
         raise ClaimTemplateError(f"ResourceClaimTemplate {name}: {_why(e)}") from None
@@ -63,8 +74,10 @@ async def delete_claim_template(
 ) -> None:
     """Remove the server's template (its claim goes with the pod that owns it)."""
     try:
-        await asyncio.wait_for(
-            ResourceV1Api(api_client).delete_namespaced_resource_claim_template(name, namespace),
+        await _answered(
+            ResourceV1Api(api_client).delete_namespaced_resource_claim_template(
+                name, namespace, _preload_content=False
+            ),
             timeout,
         )
         log.info("Deleted ResourceClaimTemplate %s/%s", namespace, name)

@@ -121,10 +121,27 @@ DRA_GROUP = "resource.k8s.io"
 DRA_RESOURCES: dict[str, ResourceType] = {
     r.plural: r
     for r in (
-        ResourceType("deviceclasses", "DeviceClass", False, group=DRA_GROUP),
-        ResourceType("resourceslices", "ResourceSlice", False, group=DRA_GROUP),
-        ResourceType("resourceclaims", "ResourceClaim", True, has_status=True, group=DRA_GROUP),
-        ResourceType("resourceclaimtemplates", "ResourceClaimTemplate", True, group=DRA_GROUP),
+        ResourceType(
+            "deviceclasses", "DeviceClass", False, group=DRA_GROUP, delete_returns_object=True
+        ),
+        ResourceType(
+            "resourceslices", "ResourceSlice", False, group=DRA_GROUP, delete_returns_object=True
+        ),
+        ResourceType(
+            "resourceclaims",
+            "ResourceClaim",
+            True,
+            has_status=True,
+            group=DRA_GROUP,
+            delete_returns_object=True,
+        ),
+        ResourceType(
+            "resourceclaimtemplates",
+            "ResourceClaimTemplate",
+            True,
+            group=DRA_GROUP,
+            delete_returns_object=True,
+        ),
     )
 }
 """Dynamic Resource Allocation, served under /apis/resource.k8s.io/v1 (Kubernetes 1.34)."""
