@@ -255,3 +255,14 @@ async def close_shared_clients() -> None:
     for task in closers:
         task.cancel()
     await asyncio.gather(*closers, return_exceptions=True)
+
+
+def start_in_progress(spawner: Any) -> bool:
+    """Whether kubespawner's ``_start()`` is still running (its private ``_start_future``).
+
+    kubespawner calls ``stop(True)`` from inside ``_start()`` when the pod it is
+    creating already exists (a first attempt that timed out but landed); that
+    stop must not undo what this same start prepared, such as a DRA claim template.
+    """
+    future = getattr(spawner, "_start_future", None)
+    return future is not None and not future.done()

@@ -341,8 +341,12 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         self.fpga_claim_template = name
 
     async def delete_dra_template(self) -> None:
-        """Remove the template this server's spawn wrote (its claim went with the pod)."""
-        if self.fpga_claim_template:
+        """Remove the template this server's spawn wrote (its claim went with the pod).
+
+        Not while kubespawner's own start is still running: it stops a leftover
+        pod of the same name mid-start, and the pod it then creates needs the template.
+        """
+        if self.fpga_claim_template and not internals.start_in_progress(self):
             await delete_claim_template(
                 self.api.api_client,
                 self.namespace,
