@@ -345,6 +345,9 @@ async def measure_dra(handle, cluster: EmulatedCluster, nodes: int, pods: int) -
     config.KubeSpawner.namespace = "jhub"
     config.KubeSpawner.start_timeout = 600
     config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
+    # one emulator thread serves 200 spawns at once: give its answers time
+    config.KubeSpawner.k8s_api_request_timeout = 60
+    config.KubeSpawner.k8s_api_request_retry_timeout = 300
     spawners = [
         make_offline_spawner(
             FPGASpawner, config=config, user=StandInUser(f"user{i}"), hub=StandInHub()
