@@ -29,6 +29,17 @@ class BoardCapacity:
     burst: int
     """More boards the cloud node groups could still add."""
     burst_per_node: int
+    slots_per_board: int = 1
+    """Above 1 the counts above are slots (the units the device plugin advertises), not boards."""
+
+    @property
+    def shared(self) -> bool:
+        return self.slots_per_board > 1
+
+    @property
+    def boards(self) -> int:
+        """Boards behind ``total``: a node advertises whole boards' worth of slots."""
+        return -(-self.total // self.slots_per_board)
 
 
 def _quantity(value: object) -> int:
@@ -84,11 +95,23 @@ class _Node:
 class CapacityLedger:
     """Incremental FPGA accounting over nodes and pods (only the FPGA resources named)."""
 
-    def __init__(self, board_resources: Mapping[str, str], node_groups: Iterable[NodeGroup] = ()):
-        """`board_resources` maps board slugs to their extended resource names."""
+    def __init__(
+        self,
+        board_resources: Mapping[str, str],
+        node_groups: Iterable[NodeGroup] = (),
+        slots_per_board: Mapping[str, int] | None = None,
+    ):
+        """`board_resources` maps board slugs to their extended resource names.
+
+        `slots_per_board` maps resources of shared boards to their slots per
+        board. Every count is in the device plugin's units (slots of a shared
+        board), as nodes and pods state them; only a node group's template,
+        which the admin gives in boards, is converted.
+        """
         self.board_resources = dict(board_resources)
         self.resources = frozenset(self.board_resources.values())
         self.node_groups = {g.name: g for g in node_groups}
+        self._slots = {r: n for r, n in (slots_per_board or {}).items() if n > 1}
         self._forget_cluster()
 
     def _forget_cluster(self) -> None:
@@ -107,7 +130,15 @@ class CapacityLedger:
 
     @classmethod
     def for_catalog(cls, catalog: Catalog) -> CapacityLedger:
-        return cls({b.slug: b.resource for b in catalog.boards}, catalog.node_groups)
+        return cls(
+            {b.slug: b.resource for b in catalog.boards},
+            catalog.node_groups,
+            {b.resource: b.slots_per_board for b in catalog.boards},
+        )
+
+    def slots_per_board(self, resource: str) -> int:
+        """Units per board of `resource` (1 for whole boards)."""
+        return self._slots.get(resource, 1)
 
     # -- feeding --------------------------------------------------------------
 
@@ -222,19 +253,29 @@ class CapacityLedger:
         ]
 
     def _burst(self, resource: str) -> tuple[int, int]:
-        boards = per_node = 0
+        """Units the node groups could still add, in all and on one new node."""
+        units = per_node = 0
+        slots = self.slots_per_board(resource)
         for group in self._groups_for(resource):
             room = max(0, group.max_nodes - self._group_nodes[group.name])
-            boards += room * group.boards_per_node
-            per_node = max(per_node, group.boards_per_node if room else 0)
-        return boards, per_node
+            units += room * group.boards_per_node * slots
+            per_node = max(per_node, group.boards_per_node * slots if room else 0)
+        return units, per_node
 
     def board(self, resource: str) -> BoardCapacity:
         hist = self._free_hist.get(resource) or Counter()
         largest = max((free for free, n in hist.items() if n > 0), default=0)
         burst, per_node = self._burst(resource)
         total, used = self._total[resource], self._used[resource]
-        return BoardCapacity(total, used, max(0, total - used), max(0, largest), burst, per_node)
+        return BoardCapacity(
+            total,
+            used,
+            max(0, total - used),
+            max(0, largest),
+            burst,
+            per_node,
+            self.slots_per_board(resource),
+        )
 
     def fits_now(self, resource: str, count: int) -> bool:
         return self.board(resource).largest_free_on_one_node >= count
@@ -245,6 +286,7 @@ class CapacityLedger:
     def could_ever_fit(self, resource: str, count: int) -> bool:
         largest_node = max(self._alloc_hist.get(resource) or [0])
         template = max((g.boards_per_node for g in self._groups_for(resource)), default=0)
+        template *= self.slots_per_board(resource)
         return max(largest_node, template) >= count
 
     def held_by(self, user: str) -> dict[str, int]:

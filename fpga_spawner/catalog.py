@@ -52,6 +52,12 @@ class Board:
     node_group: str = ""
     max_per_user: int = 1
     groups: tuple[str, ...] = ()
+    slots_per_board: int = 1
+    """Units the device plugin advertises per board; above 1 the board is shared."""
+
+    @property
+    def shared(self) -> bool:
+        return self.slots_per_board > 1
 
     def allowed_for(self, user_groups: Sequence[str]) -> bool:
         """Boards without groups are open to every user."""
@@ -161,6 +167,7 @@ BOARD_FIELDS: dict[str, type] = {
     "node_group": str,
     "max_per_user": int,
     "groups": list,
+    "slots_per_board": int,
 }
 LICENSE_FIELDS: dict[str, type] = {
     "name": str,
@@ -238,6 +245,7 @@ def _board(index: int, raw: Any) -> Board:
     groups = e.get("groups", [])
     if not all(isinstance(g, str) and g for g in groups):
         raise _fail(opt, index, e, f"groups={groups!r} must be a list of group names")
+    slots = _slots_per_board(opt, index, e)
     return Board(
         slug=e["slug"],
         display_name=e.get("display_name") or e["slug"].upper(),
@@ -251,7 +259,51 @@ def _board(index: int, raw: Any) -> Board:
         node_group=e.get("node_group", ""),
         max_per_user=max_per_user,
         groups=tuple(groups),
+        slots_per_board=slots,
     )
+
+
+MAX_SLOTS_PER_BOARD = 256
+
+
+def _slots_per_board(opt: str, index: int, e: Mapping[str, Any]) -> int:
+    """A shared board's slot count, refused where the device plugin cannot offer it.
+
+    Slots are units the device plugin advertises (the AMD plugin's
+    ``VirtualDev``/``VirtualNum``), so a pod asking for one unit gets one
+    slot. A server holds one slot: the form offers no count for shared boards.
+    """
+    slots = e.get("slots_per_board", 1)
+    if not 1 <= slots <= MAX_SLOTS_PER_BOARD:
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"slots_per_board={slots!r} must be between 1 and {MAX_SLOTS_PER_BOARD} "
+            "(1: whole boards)",
+        )
+    if slots == 1:
+        return 1
+    how = FLAVOURS[e["plugin"]].shares_boards
+    if not how:
+        sharing = [f"{slug} ({f.shares_boards})" for slug, f in FLAVOURS.items() if f.shares_boards]
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"slots_per_board={slots} needs a device plugin that advertises several units per "
+            f"board; plugin {e['plugin']!r} gives whole boards. Plugins that share boards: "
+            + ", ".join(sharing),
+        )
+    if e.get("max_per_user", 1) != 1:
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"max_per_user={e['max_per_user']!r} with slots_per_board={slots}: a server holds "
+            "one slot of a shared board; set max_per_user to 1",
+        )
+    return slots
 
 
 def _license(index: int, raw: Any, board_slugs: set[str]) -> License:
@@ -365,6 +417,15 @@ def parse_catalog(
         if board.slug in parsed_boards:
             raise CatalogError("FPGASpawner.boards", f"#{i}", f"duplicate slug {board.slug!r}")
         parsed_boards[board.slug] = board
+        for other in parsed_boards.values():
+            if other.resource == board.resource and other.slots_per_board != board.slots_per_board:
+                raise CatalogError(
+                    "FPGASpawner.boards",
+                    f"#{i} ({board.slug!r})",
+                    f"slots_per_board={board.slots_per_board} but {other.slug!r} offers the same "
+                    f"resource {board.resource!r} with slots_per_board={other.slots_per_board}; "
+                    "a device plugin splits every board of a resource alike",
+                )
     parsed_licenses = tuple(_license(i, raw, set(parsed_boards)) for i, raw in enumerate(licenses))
     parsed_accels: dict[str, Accelerator] = {}
     for i, raw in enumerate(accelerators):

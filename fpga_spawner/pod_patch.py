@@ -76,6 +76,7 @@ def build_pod_patch(
         accelerator_replicas=placement.replicas,
         xclbin_path=xclbin_path,
         emulation=emulation,
+        slots_per_board=board.slots_per_board,
     )
     env = [{"name": k, "value": v} for k, v in request.to_env().items()]
     volumes, mounts = [], []

@@ -68,7 +68,10 @@ class FPGASettings(Configurable):
         (the device plugin's extended resource name), platform (shell VBNV),
         node_selector, tolerations, location ("on-premises" or "cloud"),
         node_group (cloud node group name), max_per_user (default 1), groups
-        (JupyterHub groups allowed to use it; empty = everyone).
+        (JupyterHub groups allowed to use it; empty = everyone), slots_per_board
+        (default 1; 2 to 256 offers each board as that many slots, one per server,
+        where the device plugin advertises that many units per board: plugin "amd"
+        with VirtualDev=true and VirtualNum=<slots>; see docs/shared-boards.md).
         """,
     ).tag(config=True)
 

@@ -127,6 +127,7 @@ class EmulatedCluster:
             self.api.create("secrets", secret["namespace"], body)
         self.kubelet.start()
         for node in self.spec.nodes:
+            self.kubelet.devices.set_layout(node.name, node.template.slots_per_board)
             self.add_node_object(node_manifest(node.name, node.template))
         self.scheduler.start()
         self.autoscaler.start()
@@ -168,6 +169,7 @@ class EmulatedCluster:
 
     # -- nodes -------------------------------------------------------------------------------
     def _group_node(self, name: str, group: NodeGroupSpec) -> dict:
+        self.kubelet.devices.set_layout(name, group.template.slots_per_board)
         return node_manifest(name, group.template, {GROUP_LABEL: group.name})
 
     def add_node_object(self, manifest: Mapping[str, Any]) -> dict:

@@ -45,6 +45,8 @@ class NodeTemplate:
     allocatable: dict[str, str] = field(default_factory=dict)
     capacity: dict[str, str] = field(default_factory=dict)
     unschedulable: bool = False
+    slots_per_board: dict[str, int] = field(default_factory=dict)
+    """Shared boards: resource -> units per board (the AMD plugin's VirtualNum)."""
 
 
 @dataclass
@@ -191,7 +193,37 @@ class _Reader:
                 template.allocatable.setdefault(name, amount)
             template.labels.setdefault("node.kubernetes.io/instance-type", instance)
         self.asg_tags(data.get("asgTags"), f"{where}.asgTags", template)
+        self.virtual_devices(data.get("virtualDevices"), f"{where}.virtualDevices", template)
         return template
+
+    def virtual_devices(self, value: Any, where: str, template: NodeTemplate) -> None:
+        """Boards a device plugin offers as several units each (AMD: VirtualDev, VirtualNum).
+
+        ``{resource: {boards: 1, slotsPerBoard: 4}}`` advertises 4 units of the
+        resource, and the kubelet hands them out as slots of that board.
+        """
+        for name, entry in self.mapping(value, where).items():
+            here = f"{where}[{name!r}]"
+            if not is_extended_resource(str(name)):
+                raise self.fail(here, "must be an extended resource name (domain/name)")
+            entry = self.mapping(entry, here)
+            self.known(entry, here, {"boards", "slotsPerBoard"})
+            numbers = {}
+            for key, top in (("boards", 10_000), ("slotsPerBoard", 256)):
+                number = entry.get(key)
+                if (
+                    not isinstance(number, int)
+                    or isinstance(number, bool)
+                    or not 1 <= number <= top
+                ):
+                    raise self.fail(
+                        f"{here}.{key}", f"must be a whole number 1 to {top}, got {number!r}"
+                    )
+                numbers[key] = number
+            if str(name) in template.allocatable:
+                raise self.fail(here, "also given under allocatable; give it in one place")
+            template.allocatable[str(name)] = str(numbers["boards"] * numbers["slotsPerBoard"])
+            template.slots_per_board[str(name)] = numbers["slotsPerBoard"]
 
     def asg_tags(self, value: Any, where: str, template: NodeTemplate) -> None:
         """cluster-autoscaler's AWS node-template tags: resources/, label/, taint/."""
@@ -224,6 +256,7 @@ NODE_KEYS = {
     "unschedulable",
     "instanceType",
     "asgTags",
+    "virtualDevices",
 }
 
 

@@ -25,6 +25,7 @@ from ..events import EventRecorder
 from ..scheduler.fit import is_terminal
 from .addresses import AddressLeases, listening_addresses
 from .admission import admit
+from .devices import Assignment, DeviceManager
 from .exec import ExecContext
 from .pod_worker import PodWorker
 from .reaper import Reaper
@@ -58,6 +59,7 @@ class Kubelet:
         self._next_ip: dict[str, int] = {}
         self.leases = AddressLeases()
         self.reaper = Reaper()
+        self.devices = DeviceManager()
         self._tasks: set[asyncio.Task] = set()
         self.running = False
         store.add_listener(self._on_change)
@@ -135,6 +137,7 @@ class Kubelet:
         if plural == "nodes":
             if kind == "DELETED":
                 self._used_index.discard(self._node_index.pop(obj["metadata"]["name"], -1))
+                self.devices.forget_node(obj["metadata"]["name"])
                 self._spawn(self._node_gone(obj["metadata"]["name"]))
             elif obj["metadata"]["name"] not in self._node_index:
                 self._register_node(obj)
@@ -163,7 +166,10 @@ class Kubelet:
             if rejection is not None:
                 self._reject(obj, node, *rejection)
                 return
-            worker = PodWorker(self, obj)
+            devices = self._allocate_devices(obj, node)
+            if devices is None:
+                return
+            worker = PodWorker(self, obj, devices)
             self.workers[uid] = worker
             worker.start()
         elif (
@@ -182,6 +188,26 @@ class Kubelet:
             if w.node == node_name
         )
         return admit(pod, node, [p for p in running if p is not None])
+
+    def _allocate_devices(self, pod: dict, node_name: str) -> Assignment | None:
+        """The device plugin's units for the pod's containers (None: the pod was rejected)."""
+        node = self.store.get("nodes", None, node_name) or {}
+        status = node.get("status") or {}
+        allocatable = status.get("allocatable") or status.get("capacity") or {}
+        live = {
+            w.uid
+            for w in self.workers.values()
+            if w.node == node_name and not w.terminating and not w.finished()
+        }
+        devices = self.devices.allocate(node_name, pod, allocatable, live)
+        if devices is None:  # the kubelet's words when a device plugin has too few units
+            self._reject(
+                pod,
+                node_name,
+                "UnexpectedAdmissionError",
+                "Allocate failed due to requested number of devices unavailable",
+            )
+        return devices
 
     def _reject(self, pod: dict, node: str, reason: str, message: str) -> None:
         """The kubelet's rejectPod: phase Failed with its reason, and a Warning event."""
