@@ -52,6 +52,8 @@ class Kubelet:
         self.logs_dir = self.state_dir / "logs"
         self.claims_dir = self.state_dir / "claims"
         self.workers: dict[str, PodWorker] = {}
+        # the same workers by node: admission looks at one node's pods, not every pod's
+        self._on_node: dict[str, dict[str, PodWorker]] = {}
         self._node_index: dict[str, int] = {}
         self._used_index: set[int] = set()
         self._next_index = 1
@@ -154,6 +156,7 @@ class Kubelet:
         if kind == "DELETED":
             if worker is not None:
                 self.workers.pop(uid, None)
+                self._on_node.get(worker.node, {}).pop(uid, None)
                 if not worker.terminating:
                     self._spawn(worker.kill_now())
             return
@@ -171,6 +174,7 @@ class Kubelet:
                 return
             worker = PodWorker(self, obj, devices)
             self.workers[uid] = worker
+            self._on_node.setdefault(node, {})[uid] = worker
             worker.start()
         elif (
             worker is not None and "deletionTimestamp" in obj["metadata"] and not worker.terminating
@@ -184,8 +188,7 @@ class Kubelet:
             return None
         running = (
             self.store.get("pods", w.namespace, w.name)
-            for w in self.workers.values()
-            if w.node == node_name
+            for w in self._on_node.get(node_name, {}).values()
         )
         return admit(pod, node, [p for p in running if p is not None])
 
@@ -196,8 +199,8 @@ class Kubelet:
         allocatable = status.get("allocatable") or status.get("capacity") or {}
         live = {
             w.uid
-            for w in self.workers.values()
-            if w.node == node_name and not w.terminating and not w.finished()
+            for w in self._on_node.get(node_name, {}).values()
+            if not w.terminating and not w.finished()
         }
         devices = self.devices.allocate(node_name, pod, allocatable, live)
         if devices is None:  # the kubelet's words when a device plugin has too few units
@@ -251,6 +254,7 @@ class Kubelet:
         self.running = False
         workers = list(self.workers.values())
         self.workers.clear()
+        self._on_node.clear()
         await asyncio.gather(*(w.kill_now() for w in workers), return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()
