@@ -155,7 +155,9 @@ class Layout:
             "name": "capacity-benchmark",
             "namespaces": ["jhub", "batch"],
             "nodes": [self.case_of(i).node(self.node_name(i)) for i in range(self.nodes)],
-            "kubelet": {"runProcesses": False},
+            # containers never run: pod addresses need not be leased machine-wide
+            # (a lease is an open file per pod; 100,000 would exhaust the limit)
+            "kubelet": {"runProcesses": False, "machineWideAddresses": False},
             "scheduler": {"unschedulableRetrySeconds": 1},
             "apiServer": {"historySize": 1000},
         }

@@ -17,6 +17,7 @@ PAGES = [
     "index",
     "quickstart",
     "admin-guide",
+    "shared-boards",
     "config-reference",
     "magics",
     "architecture",

@@ -71,6 +71,8 @@ class KubeletOptions:
     state_dir: str | None = None
     container_start_delay_seconds: float = 0.0
     restart_backoff_seconds: float = 10.0
+    machine_wide_addresses: bool = True
+    """Lease pod addresses machine-wide (false: unique within this emulator only)."""
 
 
 @dataclass
@@ -343,6 +345,7 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
             "stateDir",
             "containerStartDelaySeconds",
             "restartBackoffSeconds",
+            "machineWideAddresses",
         },
     )
     command = kubelet.get("defaultCommand", ["jupyterhub-singleuser"])
@@ -358,6 +361,7 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
         restart_backoff_seconds=r.number(
             kubelet.get("restartBackoffSeconds", 10), "kubelet.restartBackoffSeconds", 0.01
         ),
+        machine_wide_addresses=kubelet.get("machineWideAddresses", True) is not False,
     )
     sched = r.mapping(data.get("scheduler"), "scheduler")
     r.known(sched, "scheduler", {"unschedulableRetrySeconds"})

@@ -3,7 +3,7 @@
 It watches the store like a real kubelet watches its pods: a pod bound to a
 node gets a PodWorker; a deletionTimestamp starts graceful termination; a pod
 removed outright (grace 0, its node deleted) is killed at once. It also plays
-the node IPAM controller: each node gets a /20 of 127.0.0.0/8 as its podCIDR and
+the node IPAM controller: each node gets a /22 of 127.0.0.0/8 as its podCIDR and
 each pod its own loopback address from it, so pod servers can all use 8888.
 Addresses are leased machine-wide (addresses.py), so emulators running side
 by side never give two pods the same address.
@@ -67,9 +67,11 @@ class Kubelet:
         store.add_listener(self._on_change)
 
     # -- node IPAM ----------------------------------------------------------------
-    # All of 127.0.0.0/8 is loopback. Each node gets a /20 of it (4,094 pod
-    # addresses), so thousands of nodes fit: node n owns 127.0.0.0 + n * 4096.
-    BLOCK = 4096
+    # All of 127.0.0.0/8 is loopback. Each node gets a /22 of it (1,022 pod
+    # addresses, far above Kubernetes' default of 110 pods per node), so 16,383
+    # nodes fit: node n owns 127.0.0.0 + n * 1024.
+    BLOCK = 1024
+    PREFIX = 22
     MAX_NODES = (1 << 24) // BLOCK - 1
 
     def _register_node(self, node: dict) -> None:
@@ -84,7 +86,7 @@ class Kubelet:
             index = self._free_index()
         self._node_index[name] = index
         self._used_index.add(index)
-        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/20")
+        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/{self.PREFIX}")
 
         def assign(n: dict) -> None:
             n.setdefault("spec", {})["podCIDR"] = str(block)
@@ -111,12 +113,18 @@ class Kubelet:
         """The pod's own loopback address from its node's podCIDR, leased machine-wide."""
         base = LOOPBACK + self._node_index[node] * self.BLOCK
         self._ips.setdefault(node, {})
-        busy = listening_addresses()
+        # kubelet.machineWideAddresses: false keeps addresses unique within this
+        # emulator only, for clusters of 100,000 pods whose containers never run
+        # (a lease is an open file and a scan of the host's sockets per pod).
+        leased = self.options.machine_wide_addresses
+        busy = listening_addresses() if leased else set()
+        taken = set() if leased else set(self._ips[node].values())
         offset = self._next_ip.get(node, 1)
         for _ in range(self.BLOCK):
             offset = offset + 1 if offset < self.BLOCK - 2 else 2
             ip = str(base + offset)
-            if self.leases.acquire(ip, busy):
+            free = self.leases.acquire(ip, busy) if leased else ip not in taken
+            if free:
                 self._next_ip[node] = offset
                 self._ips[node][uid] = ip
                 return ip
