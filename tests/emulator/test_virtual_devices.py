@@ -107,3 +107,26 @@ async def test_a_board_fills_before_the_next_is_used(make_cluster):
     assert units(cluster, "a") == ["fpga0-slot0"]
     assert units(cluster, "b") == ["fpga0-slot1"]
     assert units(cluster, "pair") == ["fpga1-slot0", "fpga1-slot1"]
+
+
+def test_machine_wide_address_leases_can_be_turned_off_for_large_clusters():
+    data = shared_cluster()
+    assert parse_cluster(data).kubelet.machine_wide_addresses is True
+    data["kubelet"]["machineWideAddresses"] = False
+    assert parse_cluster(data).kubelet.machine_wide_addresses is False
+
+
+async def test_without_leases_addresses_stay_unique_within_the_emulator(make_cluster):
+    data = shared_cluster(boards=2, slots=2)
+    data["kubelet"]["machineWideAddresses"] = False
+    cluster = await make_cluster(data)
+    for name in ("a", "b", "c", "d"):
+        cluster.api.create("pods", "jhub", shared_pod(name))
+
+    def addresses():
+        pods = [cluster.store.get("pods", "jhub", n) for n in "abcd"]
+        return [p["status"].get("podIP") for p in pods if (p.get("status") or {}).get("podIP")]
+
+    await cluster.wait_for(lambda: len(addresses()) == 4)
+    assert len(set(addresses())) == 4
+    assert not cluster.kubelet.leases._held  # no machine-wide lease was taken
