@@ -20,6 +20,7 @@ PAGES = [
     "shared-boards",
     "config-reference",
     "magics",
+    "pod-activity",
     "architecture",
     "upstream-facts",
     "functions",
