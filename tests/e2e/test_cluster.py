@@ -203,8 +203,16 @@ def test_two_users_share_the_u55c_and_a_third_is_told_how_many_slots_are_free(hu
         "fpga0-slot0",
         "fpga0-slot1",
     ]
-    # each server knows its board is shared, and by how many
+    # each server knows its board is shared, and by how many, and its devices API says so
     assert server_env("grace")["FPGA_SLOTS_PER_BOARD"] == "2"
+    token = hub.request("POST", "/users/grace/tokens", json={}).json()["token"]
+    answer = requests.get(
+        f"{hub.stack.url}/user/grace/fpga/api/devices",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["requested"]["slots_per_board"] == 2
 
     assert "AMD Alveo U55C: 0 of 2 slots free on 1 board" in hub.spawn_page("ivan")
     response = hub.spawn("ivan", {"profile": "u55c"})
