@@ -323,6 +323,11 @@ async def measure(handle, cluster: EmulatedCluster, layout: Layout, spawns: int)
     config.KubeSpawner.namespace = "jhub"
     config.KubeSpawner.start_timeout = 600
     config.KubeSpawner.http_timeout = 600
+    # The emulator answers from a thread of this process while its scheduler
+    # places 200 pods among 10,000 nodes in Python: give each API request more
+    # than kubespawner's 3 s (a real API server answers in milliseconds).
+    config.KubeSpawner.k8s_api_request_timeout = 120
+    config.KubeSpawner.k8s_api_request_retry_timeout = 600
     config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
     spawners = []
     for i in range(spawns):
