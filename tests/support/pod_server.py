@@ -28,7 +28,8 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, workdir: Path, env: dict[str, str], args: list[str], token: str = "s3cret-token",
-                 base_url: str = "/user/alice/"):  # fmt: skip
+                 base_url: str = "/user/alice/", app: str = "server"):  # fmt: skip
+        """Start `jupyter <app>` (`server`, or `lab` for the JupyterLab application)."""
         self.port, self.token, self.base_url = free_port(), token, base_url
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
         for d in ("runtime", "data", "config/jupyter_server_config.d"):
@@ -50,7 +51,7 @@ class Server:
         paths = [full_env.get("PYTHONPATH", ""), str(REPO)]
         full_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         cmd = [
-            str(JUPYTER), "server", "--allow-root", "--no-browser",
+            str(JUPYTER), app, "--allow-root", "--no-browser",
             f"--port={self.port}", "--ip=127.0.0.1", f"--ServerApp.base_url={base_url}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
             *args,
