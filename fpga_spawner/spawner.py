@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import time
 from typing import Any
 
 from jupyterhub.utils import maybe_future
@@ -29,13 +30,25 @@ from .capacity import BoardCapacity, CapacityLedger
 from .capacity_watch import CapacityWatch, shared_capacity_watch
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
 from .form import escape_catalog_text, kubespawner_template_in_use
+from .hub_events import HUB_EVENTS
 from .placement import Placement, PlacementError, place_accelerator, place_board
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import build_pod_patch
 from .profiles import catalog_profiles, catalog_slugs, custom_image_option, slug_conflicts
-from .progress import capacity_summary, explain_event, start_message
-from .refusals import SpawnNeedsClick, UserOptionsRefused
-from .settings import FPGASettings
+from .progress import capacity_summary, explain_event, line_message, start_message
+from .quotas import (
+    Holding,
+    QuotaError,
+    QuotaPolicy,
+    UserLimits,
+    combined_quotas,
+    limits_for,
+    quota_refusal,
+    quota_summary,
+    unknown_groups,
+)
+from .refusals import LineTimedOut, SpawnNeedsClick, UserOptionsRefused
+from .settings import QUOTAS_OPTION, FPGASettings
 from .user_options import (
     FPGA_TRAITS,
     CheckedOptions,
@@ -44,6 +57,7 @@ from .user_options import (
     holds_fpga,
     preselected,
 )
+from .waitline import WAIT_LINE, Ticket
 from .zero_config import SharedDiscovery, shared_discovery
 
 #: Configuration problems found at spawn time, logged once per hub process.
@@ -71,6 +85,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
         self._capacity: CapacityWatch | None = None
+        self._ticket: Ticket | None = None
+        self.quota_policy = self._combined_quotas()
         if self.catalog:
             admin = internals.sorted_profiles(self, self._admin_profile_list)
             if not callable(admin):
@@ -83,12 +99,26 @@ class FPGASpawner(KubeSpawner, FPGASettings):
 
     def _start_capacity_watch(self) -> None:
         if self.capacity_watch:
-            self._capacity = shared_capacity_watch(
+            self._capacity = watch = shared_capacity_watch(
                 lambda: CapacityLedger.for_catalog(self.catalog),
                 (id(self.api), id(self.catalog)),
                 self.api,
                 self.log,
             )
+            if not getattr(watch, "follows_wait_line", False):
+                # every change of capacity may let the next spawn in line go
+                watch.follows_wait_line = True  # type: ignore[attr-defined]
+                watch.on_change(
+                    lambda: WAIT_LINE.refresh(watch.ledger) if watch.ready.is_set() else None
+                )
+
+    def _combined_quotas(self) -> QuotaPolicy:
+        """The catalog file's quotas and fpga_quotas, board slugs checked (a bad one stops)."""
+        slugs = {b.slug for b in self.catalog.boards} if self.catalog else None
+        try:
+            return combined_quotas(self.catalog.quotas, self.fpga_quotas, QUOTAS_OPTION, slugs)
+        except QuotaError as e:
+            raise CatalogError("", "", str(e)) from None
 
     async def ensure_catalog(self) -> None:
         """Zero configuration: the first form or spawn discovers the catalog from the nodes."""
@@ -98,6 +128,10 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         if not catalog:
             return
         self.catalog = catalog
+        try:
+            self.quota_policy = self._combined_quotas()
+        except CatalogError as e:
+            self.log.error("FPGA quotas do not fit the discovered boards: %s", e)
         try:
             self._binder_rules, self._binder_default = parse_binder_rules(
                 self.binder_rules, self.binder_default, catalog
@@ -123,7 +157,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
 
     def capacity_text(self, board: Board) -> str:
         cap = self.board_capacity(board)
-        return f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
+        text = f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
+        held = self.quota_text(board)
+        return f"{text}; {held}" if text and held else text or held
 
     async def wait_for_capacity(self) -> None:
         """Right after a hub (re)start, let the first node and pod listing land."""
@@ -262,6 +298,10 @@ class FPGASpawner(KubeSpawner, FPGASettings):
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:
             raise UserOptionsRefused(str(e)) from None
+        if self.fpga_placement is not None:
+            # waiting here, before kubespawner makes the pod, is what keeps the line's order
+            self.check_quota_and_join_line(self.fpga_placement)
+            await self.wait_for_turn(self.fpga_placement)
 
     def place(self) -> Placement | None:
         """Decide board type and count from the fpga_* traits a profile set."""
@@ -274,6 +314,149 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         if self.fpga_board:
             return place_board(self.catalog, self.fpga_board, self.fpga_count, groups, capacity)
         return None
+
+    # -- quotas and the wait line ----------------------------------------------
+
+    def _board_names(self) -> dict[str, str]:
+        return {b.slug: b.display_name for b in self.catalog.boards}
+
+    def quota_limits(self) -> UserLimits:
+        user = self.user
+        return limits_for(
+            self.quota_policy, user.name, self.user_group_names(), bool(getattr(user, "admin", 0))
+        )
+
+    def fpga_holdings(self) -> list[Holding]:
+        """What the user holds over all named servers: bound pods, then spawns in the line."""
+        user = self.user.name
+        ledger = self.capacity_view()
+        slugs: dict[str, str] = {}
+        for board in self.catalog.boards:
+            slugs.setdefault(board.resource, board.slug)
+        held = []
+        if ledger is not None:
+            held = [
+                Holding(h.server, slugs.get(h.resource, h.resource), h.count)
+                for h in ledger.user_holders(user)
+            ]
+        for ticket in WAIT_LINE.pending_for(user):
+            if ticket is self._ticket or (
+                ledger is not None and ledger.holds_pod(user, ticket.pod)
+            ):
+                continue
+            held.append(Holding(ticket.waiter.server, ticket.board, ticket.waiter.count, True))
+        return held
+
+    def quota_text(self, board: Board) -> str:
+        """The form's "you hold 1 of 2 boards" for one board ("" without a quota)."""
+        limits = self.quota_limits()
+        if not limits:
+            return ""
+        return quota_summary(limits, self.fpga_holdings(), board.slug, self._board_names())
+
+    def _quota_group_problem(self) -> str | None:
+        """A quota naming a group the hub does not have (a typo would silently not limit).
+
+        Checked against the hub's database; skipped when the authenticator
+        manages groups, as those groups appear only when a member logs in.
+        """
+        if not self.quota_policy.groups:
+            return None
+        authenticator = getattr(self.user, "authenticator", None)
+        db = getattr(self.user, "db", None)
+        if db is None or getattr(authenticator, "manage_groups", False):
+            return None
+        from jupyterhub import orm
+
+        known = {name for (name,) in db.query(orm.Group.name)}
+        return unknown_groups(self.quota_policy, known, QUOTAS_OPTION)
+
+    def _refuse(self, placement: Placement, reason: str, message: str) -> None:
+        HUB_EVENTS.record(
+            "refusal",
+            board=placement.board.slug,
+            user=self.user.name,
+            server=self.name,
+            reason=reason,
+            message=message,
+        )
+
+    def check_quota_and_join_line(self, placement: Placement) -> None:
+        """Refuse a spawn over quota, else put it in the board's line.
+
+        One synchronous step, so a second spawn of the same user sees this
+        one (as a spawn in the line) when it checks its own quota.
+        """
+        problem = self._quota_group_problem()
+        if problem:
+            self.log.error("FPGA quotas: %s", problem)
+            self._refuse(placement, "quota", problem)
+            raise UserOptionsRefused(problem)
+        limits = self.quota_limits()
+        if limits:
+            refusal = quota_refusal(
+                limits,
+                self.fpga_holdings(),
+                placement.board.slug,
+                placement.count,
+                self._board_names(),
+            )
+            if refusal:
+                self._refuse(placement, "quota", refusal)
+                raise UserOptionsRefused(refusal)
+        self._leave_line()
+        if self._capacity is None:
+            return  # no live view (a dry run, or capacity_watch off): nothing to order by
+        self._ticket = WAIT_LINE.join(
+            placement.board.slug,
+            placement.board.resource,
+            self.user.name,
+            self.name,
+            placement.count,
+            f"{self.namespace}/{self.pod_name}",
+            self.capacity_view(),
+            hold=self.fpga_wait_line,
+        )
+
+    async def wait_for_turn(self, placement: Placement) -> None:
+        """Wait until this spawn's pod may be made (see :mod:`.waitline`)."""
+        ticket = self._ticket
+        if ticket is None:
+            return
+        started = time.monotonic()
+        while not ticket.admitted:
+            waited = time.monotonic() - started
+            if self.fpga_wait_timeout and waited >= self.fpga_wait_timeout:
+                place = WAIT_LINE.place(ticket)
+                message = (
+                    f"Gave up after waiting {int(waited)} s in line for "
+                    f"{placement.board.display_name} ({line_message(place, placement, None)}); "
+                    "try again later or choose another board"
+                )
+                self._leave_line()
+                self._refuse(placement, "capacity", message)
+                raise LineTimedOut(message)
+            timeout = 1.0
+            if self.fpga_wait_timeout:
+                timeout = min(timeout, self.fpga_wait_timeout - waited)
+            await WAIT_LINE.wait_change(max(timeout, 0.01))
+            WAIT_LINE.refresh(self.capacity_view())
+
+    def _leave_line(self) -> None:
+        if self._ticket is not None:
+            WAIT_LINE.leave(self._ticket, self.capacity_view())
+            self._ticket = None
+
+    async def start(self):
+        """kubespawner's start; whatever its end, this spawn leaves the line."""
+        try:
+            return await super().start()
+        finally:
+            self._leave_line()
+
+    async def stop(self, now: bool = False):
+        self._leave_line()
+        return await super().stop(now=now)
 
     # -- pod ------------------------------------------------------------------
 
@@ -305,6 +488,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                 "progress": 1,
                 "message": start_message(placement, self.board_capacity(placement.board)),
             }
+            async for event in self._line_progress(placement):
+                yield event
         async for event in super().progress():
             raw = event.get("raw_event")
             if placement is not None and raw:
@@ -314,3 +499,19 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                 if explained:
                     event = {**event, "message": explained}
             yield event
+
+    async def _line_progress(self, placement: Placement):
+        """Place in line and boards in use, each time either changes, until the pod is made."""
+        shown = ""
+        while True:
+            ticket = self._ticket
+            place = WAIT_LINE.place(ticket) if ticket is not None else 0
+            if not place:
+                return
+            message = line_message(place, placement, self.board_capacity(placement.board))
+            if message != shown:
+                shown = message
+                yield {"progress": 1, "message": message}
+            if ticket is not None and ticket.admitted:
+                return
+            await WAIT_LINE.wait_change(1.0)
