@@ -17,6 +17,7 @@ PAGES = [
     "index",
     "quickstart",
     "admin-guide",
+    "quotas",
     "config-reference",
     "magics",
     "architecture",
