@@ -64,7 +64,7 @@ def test_quota_in_the_form(hub):
         timeout=60,
         allow_redirects=False,
     )
-    assert response.status_code == 200, response.status_code  # the form again, with why
+    assert response.status_code == 400, response.status_code  # the form again, with why
     text = page_text(response.text)
     assert QUOTA in text and "1 x AMD Alveo U280 on your default server" in text
     assert '<input type="radio"' in response.text  # the user can pick again
