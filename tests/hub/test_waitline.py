@@ -9,7 +9,7 @@ from fpga_spawner.capacity import CapacityLedger, PodOwner
 from fpga_spawner.catalog import parse_catalog
 from fpga_spawner.placement import Placement
 from fpga_spawner.progress import line_message
-from fpga_spawner.waitline import WaitLine, Waiter, admissions, ordinal
+from fpga_spawner.waitline import Waiter, WaitLine, admissions, ordinal
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
