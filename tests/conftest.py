@@ -49,3 +49,26 @@ def _kubespawner_teardown(request: pytest.FixtureRequest) -> None:
     """Give every asyncio test the `kubespawner_closed` teardown; sync tests have no loop."""
     if request.node.get_closest_marker("asyncio") is not None:
         request.getfixturevalue("kubespawner_closed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _activity_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Runtime calls in the test process record their activity in a temporary directory.
+
+    Without it they would write into the developer's Jupyter runtime directory.
+    """
+    import os
+
+    from jupyter_ext.activity.recorder import set_recorder
+    from jupyter_ext.contract import ENV_ACTIVITY_DIR
+
+    saved = os.environ.get(ENV_ACTIVITY_DIR)
+    os.environ[ENV_ACTIVITY_DIR] = str(tmp_path_factory.mktemp("fpga-activity"))
+    yield
+    previous = set_recorder(None)
+    if previous is not None:
+        previous.close()
+    if saved is None:
+        os.environ.pop(ENV_ACTIVITY_DIR, None)
+    else:
+        os.environ[ENV_ACTIVITY_DIR] = saved

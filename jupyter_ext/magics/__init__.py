@@ -18,6 +18,9 @@ __all__ = ["FPGAMagics", "load_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
+    from .idle import install
+
+    install(ipython)  # the idle warning, when the hub stops idle FPGA servers
     existing = ipython.magics_manager.registry.get("FPGAMagics")
     if existing is not None and type(existing) is FPGAMagics:
         return  # already loaded with this code: keep its configuration

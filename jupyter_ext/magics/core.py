@@ -34,6 +34,9 @@ class FPGAMagics(Magics):
 
     @line_cell_magic
     def fpga(self, line: str = "", cell: str | None = None) -> Any:
+        from ..activity import note_cell
+
+        note_cell()  # an %fpga cell is FPGA activity, whatever it runs
         if cell is not None:
             return self._cell(line, cell)
         command, rest = parsers.split_command(line)
@@ -56,11 +59,13 @@ class FPGAMagics(Magics):
         """A fresh StatusView (also what the widget's Refresh button calls)."""
         from ..discovery import discover
         from ..runtime import get_runtime
+        from .idle import notices
         from .program import SESSION_LOADS
         from .status import StatusView
 
         report = discover(self.sysfs_root, self.dev_root)
-        return StatusView(report, get_runtime().describe(), SESSION_LOADS, self.status_view)
+        return StatusView(report, get_runtime().describe(), SESSION_LOADS, self.status_view,
+                          notices=notices())  # fmt: skip
 
     def _status(self, args: Any) -> None:
         from ..widgets import show

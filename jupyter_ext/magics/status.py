@@ -76,7 +76,10 @@ class StatusView(View):
         runtime: Mapping[str, str],
         loads: Sequence[LoadResult] = (),
         refresh: Callable[[], StatusView] | None = None,
+        *,
+        notices: Sequence[str] = (),
     ) -> None:
+        self.notices = list(notices)  # shared board, idle time and coming stop (magics/idle)
         self.report = report
         self.runtime = dict(runtime)
         self.loads = list(loads)
@@ -108,6 +111,7 @@ class StatusView(View):
         lines.append(text_table(HEADERS, rows) if rows else "No FPGA device in this pod.")
         lines.append(runtime_line(self.runtime))
         lines += [f"Loaded in this session: {load_line(e)}" for e in self.loads]
+        lines += self.notices
         lines += [f"PROBLEM: {p}" for p in self.report.problems]
         lines += [f"note: {n}" for n in self.report.notes]
         return "\n".join(lines)
@@ -125,6 +129,7 @@ class StatusView(View):
         parts.append(table(HEADERS, rows) if rows else "<p><b>No FPGA device in this pod.</b></p>")
         parts.append(f"<div>{badge(rt_word, rt_color)} {esc(runtime_line(self.runtime))}</div>")
         parts += [f"<div>Loaded in this session: {esc(load_line(e))}</div>" for e in self.loads]
+        parts += [f'<div style="color:{AMBER}">{esc(n)}</div>' for n in self.notices]
         if self.report.problems:
             items = "".join(f"<li>{esc(p)}</li>" for p in self.report.problems)
             parts.append(f'<div style="color:{RED}"><b>Problems</b><ul style="margin:2px 0">'
@@ -147,6 +152,7 @@ class StatusView(View):
         def on_click(_: Any) -> None:
             fresh = self.refresh()
             self.report, self.runtime, self.loads = fresh.report, fresh.runtime, fresh.loads
+            self.notices = fresh.notices
             body.value = self.html()
 
         button.on_click(on_click)

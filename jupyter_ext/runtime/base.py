@@ -12,6 +12,7 @@ mistake an emulated number for an FPGA number.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..activity.recorder import board_call
 
 BACKEND_XRT = "xrt"
 BACKEND_EMULATED = "emulated"
@@ -357,17 +360,73 @@ class Where:
         return self.xclbin if self.hardware else self.reason
 
 
+def _routed_run(method: Callable[..., Result]) -> Callable[..., Result]:
+    @functools.wraps(method)
+    def run(self: Backend, call: KernelCall, *args: Any, **kwargs: Any) -> Result:
+        with board_call("run", self.name) as seen:
+            result = method(self, call, *args, **kwargs)
+            seen.backend, seen.xclbin = result.backend, result.xclbin
+            return result
+
+    run.routed = True  # type: ignore[attr-defined]
+    return run
+
+
+def _routed_load(method: Callable[..., Where]) -> Callable[..., Where]:
+    @functools.wraps(method)
+    def load_kernel(self: Backend, kernel: str, *args: Any, **kwargs: Any) -> Where:
+        with board_call("load", self.name) as seen:
+            where = method(self, kernel, *args, **kwargs)
+            seen.backend, seen.xclbin = where.backend, where.xclbin
+            return where
+
+    load_kernel.routed = True  # type: ignore[attr-defined]
+    return load_kernel
+
+
+def _routed_pin(method: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(method)
+    def pin_xclbin(self: Backend, path: Path, *args: Any, **kwargs: Any) -> None:
+        with board_call("pin", self.name) as seen:
+            method(self, path, *args, **kwargs)
+            seen.xclbin = str(path)  # only once the backend accepted the file
+
+    pin_xclbin.routed = True  # type: ignore[attr-defined]
+    return pin_xclbin
+
+
+_ROUTES: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "run": _routed_run,
+    "load_kernel": _routed_load,
+    "pin_xclbin": _routed_pin,
+}
+
+
 class Backend:
     """Interface every backend implements (XRT, emulation, wrappers such as a recorder).
 
     A wrapper must pass every method on to the backend it wraps: a method it
     inherits from here would answer for *this* class, not for the backend
     that actually runs the kernel.
+
+    ``run``, ``load_kernel`` and ``pin_xclbin`` of this class and of every
+    subclass are routed through :func:`jupyter_ext.activity.recorder.board_call`
+    when the class is defined: that one place records the pod's FPGA activity
+    and serialises the process's board calls, so no backend (present, future
+    or a test's) can forget either.
     """
 
     name: str = ""
     reason: str = ""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for method, route in _ROUTES.items():
+            own = cls.__dict__.get(method)
+            if own is not None and not getattr(own, "routed", False):
+                setattr(cls, method, route(own))
+
+    @_routed_run
     def run(self, call: KernelCall) -> Result:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -375,6 +434,7 @@ class Backend:
         """Where ``kernel`` would run if called now, without running or loading anything."""
         raise NotImplementedError
 
+    @_routed_load
     def load_kernel(self, kernel: str) -> Where:
         """Make ``kernel`` ready now (XRT programs its xclbin) instead of at the first call.
 
@@ -382,6 +442,7 @@ class Backend:
         """
         return self.where(kernel)
 
+    @_routed_pin
     def pin_xclbin(
         self, path: Path, kernels: Iterable[str], *, platform: str = "", mode: str = "hw"
     ) -> None:

@@ -161,13 +161,17 @@ def load(
 
 
 def _load_kernels(runtime: Backend, kernels: Sequence[str], steps: Steps) -> list[Where]:
-    """Open each kernel the runtime places on a board; ask where each one runs."""
+    """Load each kernel through the runtime (it programs those it places on a board).
+
+    The emulation loads nothing, but its ``load_kernel`` is still called: that is
+    where the runtime records a load as FPGA activity, for either backend.
+    """
     out = []
     for i, kernel in enumerate(kernels, 1):
-        where = runtime.where(kernel)
-        if where.hardware:
-            steps.phase(f"programming {where.device}: kernel {kernel} ({i}/{len(kernels)})")
-            where = runtime.load_kernel(kernel)
+        planned = runtime.where(kernel)
+        if planned.hardware:
+            steps.phase(f"programming {planned.device}: kernel {kernel} ({i}/{len(kernels)})")
+        where = runtime.load_kernel(kernel)
         steps.advance()
         out.append(where)
     return out

@@ -4,7 +4,10 @@
 report (plus, under ``repository``, warnings when the repository's
 ``binder/fpga.yaml`` asks for boards this server lacks) and
 ``GET <base_url>fpga/api/xclbins`` with the bitstream repository's index.
-Both are computed off the event loop and cached (see ``cache``).
+Both are computed off the event loop and cached (see ``cache``). The devices
+answer also holds ``activity``, what the kernels did with the FPGA, read
+fresh for every request (see ``activity``); ``GET <base_url>fpga/metrics``
+serves the same as Prometheus text.
 Options are traitlets on ``FPGADevices`` (``jupyter server
 --FPGADevices.refresh_interval=10`` or ``c.FPGADevices...`` in a config file).
 """
@@ -76,8 +79,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     from jupyter_server.utils import url_path_join
     from tornado.ioloop import IOLoop
 
+    from ..activity.store import activity_dir
+    from .activity import PodActivity, server_start
     from .cache import RefreshingCache
-    from .handlers import DevicesHandler, XclbinsHandler
+    from .handlers import DevicesHandler, MetricsHandler, XclbinsHandler
 
     try:
         conf = FPGADevices(parent=serverapp, log=serverapp.log)
@@ -89,15 +94,24 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     xclbins = RefreshingCache(conf.xclbins, conf.refresh_interval, conf.first_wait, serverapp.log)
     web_app.settings["fpga_devices_cache"] = devices
     web_app.settings["fpga_xclbins_cache"] = xclbins
+    activity = PodActivity.for_server(activity_dir(), server_start(web_app.settings),
+                                      log=serverapp.log)  # fmt: skip
+    web_app.settings["fpga_activity"] = activity
     base = web_app.settings["base_url"]
-    web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base, "fpga/api/devices"), DevicesHandler),
-            (url_path_join(base, "fpga/api/xclbins"), XclbinsHandler),
-        ],
-    )
+    handlers = [
+        (url_path_join(base, "fpga/api/devices"), DevicesHandler),
+        (url_path_join(base, "fpga/api/xclbins"), XclbinsHandler),
+    ]
+    try:
+        from .metrics import make_registry
+    except ImportError as e:  # prometheus_client is in the pod extra; say what is missing
+        serverapp.log.warning("jupyter_ext: fpga/metrics disabled: %s", e)
+    else:
+        web_app.settings["fpga_metrics_registry"] = make_registry(activity, lambda: devices.value)
+        handlers.append((url_path_join(base, "fpga/metrics"), MetricsHandler))
+    web_app.add_handlers(".*$", handlers)
     loop = getattr(serverapp, "io_loop", None) or IOLoop.current()
     loop.add_callback(devices.prime)  # runs once the server's loop starts
     loop.add_callback(xclbins.prime)
-    serverapp.log.info("jupyter_ext: FPGA endpoints at %sfpga/api/{devices,xclbins}", base)
+    serverapp.log.info("jupyter_ext: FPGA endpoints at %sfpga/api/{devices,xclbins} and "
+                       "%sfpga/metrics; activity from %s", base, base, activity.store.directory)  # fmt: skip

@@ -30,6 +30,7 @@ class RefreshingCache:
         self.first_wait = first_wait
         self.log = log
         self._body: bytes | None = None
+        self.value: dict[str, Any] | None = None  # the last answer as a dict (None before it)
         self._stamp = 0.0
         self._task: asyncio.Future | None = None
 
@@ -41,6 +42,7 @@ class RefreshingCache:
             if isinstance(doc, list):
                 doc = {"items": doc}
             doc = {**doc, "refreshed_at": t0}
+            self.value = doc
         except Exception as e:  # the extension reports, it does not take the server down
             if self.log:
                 self.log.exception("jupyter_ext: refresh failed")

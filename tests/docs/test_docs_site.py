@@ -20,6 +20,8 @@ PAGES = [
     "quotas",
     "config-reference",
     "magics",
+    "pod-activity",
+    "jupyterlab",
     "architecture",
     "upstream-facts",
     "functions",

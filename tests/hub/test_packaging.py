@@ -8,6 +8,8 @@ what brings the second one in.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -128,3 +130,65 @@ def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("apiVersion: v1\nkind: Pod")
     assert "Unclosed client session" not in result.stderr
+
+
+LABEXTENSION = "jupyterhub_fpga-0.1.0.data/data/share/jupyter/labextensions/jupyterhub-fpga/"
+
+
+def test_the_wheel_ships_the_built_jupyterlab_extension(hub_wheel):
+    """Prebuilt: the wheel holds the webpack output where JupyterLab looks, once."""
+    names = hub_wheel.namelist()
+    meta = json.loads(hub_wheel.read(LABEXTENSION + "package.json"))
+    assert meta["name"] == "jupyterhub-fpga"
+    entry = meta["jupyterlab"]["_build"]["load"]  # written by @jupyterlab/builder
+    assert LABEXTENSION + entry in names
+    assert LABEXTENSION + "static/style.js" in names
+    assert json.loads(hub_wheel.read(LABEXTENSION + "install.json"))["packageName"] == (
+        "jupyterhub-fpga"
+    )
+    remote = hub_wheel.read(LABEXTENSION + entry).decode()
+    assert "jupyterhub-fpga" in remote
+    # neither the TypeScript sources, node_modules nor a second copy inside the package
+    assert not [n for n in names if n.endswith(".ts") or "node_modules" in n]
+    assert not [n for n in names if n.startswith("jupyter_ext/labextension")]
+
+
+@pytest.mark.e2e
+def test_the_wheel_installs_without_node_and_jupyterlab_lists_it(hub_wheel, tmp_path):
+    """A user image's `pip install`: no Node on PATH, and JupyterLab then finds the extension.
+
+    The wheel goes into a venv of its own: a pip install into the running
+    environment, even with --prefix, would first uninstall this checkout's
+    editable install.
+    """
+    venv = tmp_path / "user-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    no_node = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHON"))}
+    no_node["PATH"] = "/nonexistent"  # neither node nor npm can be found
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+        + [hub_wheel.filename],
+        check=True,
+        capture_output=True,
+        env=no_node,
+        timeout=300,
+    )
+    share = venv / "share" / "jupyter"
+    assert (share / "labextensions" / "jupyterhub-fpga" / "package.json").is_file()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")},
+        "JUPYTER_PATH": str(share),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+    }
+    listed = subprocess.run(
+        [str(Path(sys.executable).with_name("jupyter")), "labextension", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    out = listed.stdout + listed.stderr
+    assert str(share / "labextensions") in out, out
+    line = next(line for line in out.splitlines() if "jupyterhub-fpga v0.1.0" in line)
+    assert "enabled" in line and "OK" in line and "(python, jupyterhub-fpga)" in line, out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import requests
 
+from tests.support.paths import REPO
+
 JUPYTER = Path(sys.executable).with_name("jupyter")
+ENABLE_EXTENSION = REPO / "jupyter-config" / "jupyter_server_config.d" / "jupyter_ext.json"
 
 
 def free_port() -> int:
@@ -24,11 +28,14 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, workdir: Path, env: dict[str, str], args: list[str], token: str = "s3cret-token",
-                 base_url: str = "/user/alice/"):  # fmt: skip
+                 base_url: str = "/user/alice/", app: str = "server"):  # fmt: skip
+        """Start `jupyter <app>` (`server`, or `lab` for the JupyterLab application)."""
         self.port, self.token, self.base_url = free_port(), token, base_url
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
-        for d in ("runtime", "data", "config"):
+        for d in ("runtime", "data", "config/jupyter_server_config.d"):
             (workdir / d).mkdir(parents=True, exist_ok=True)
+        # Enabled the way the wheel enables it (its shared data), whatever the venv holds.
+        shutil.copy(ENABLE_EXTENSION, workdir / "config" / "jupyter_server_config.d")
         full_env = {
             k: v
             for k, v in os.environ.items()
@@ -40,8 +47,11 @@ class Server:
             "JUPYTER_CONFIG_DIR": str(workdir / "config"),
             **env,
         }
+        # The server and its kernels run this checkout's jupyter_ext, whatever the venv holds.
+        paths = [full_env.get("PYTHONPATH", ""), str(REPO)]
+        full_env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         cmd = [
-            str(JUPYTER), "server", "--allow-root", "--no-browser",
+            str(JUPYTER), app, "--allow-root", "--no-browser",
             f"--port={self.port}", "--ip=127.0.0.1", f"--ServerApp.base_url={base_url}",
             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
             *args,
@@ -92,3 +102,52 @@ class Server:
                 self.proc.wait(5)
         self.session.close()
         self.log.close()
+
+    def start_kernel(self) -> str:
+        r = self.session.post(self.url + "api/kernels", json={"name": "python3"}, timeout=60)
+        r.raise_for_status()
+        return r.json()["id"]
+
+    def execute(self, kernel_id: str, code: str, timeout: float = 120) -> list[dict]:
+        """Run ``code`` in the kernel over its websocket; the iopub messages of that request.
+
+        Raises AssertionError with the traceback when the code raised.
+        """
+        import json
+        import uuid
+
+        import websocket
+
+        ws_url = self.url.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels"
+        ws = websocket.create_connection(
+            ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout
+        )
+        try:
+            msg_id = uuid.uuid4().hex
+            ws.send(json.dumps({
+                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                           "session": uuid.uuid4().hex, "version": "5.3"},
+                "parent_header": {}, "metadata": {}, "channel": "shell",
+                "content": {"code": code, "silent": False, "store_history": True,
+                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+            }))  # fmt: skip
+            outputs: list[dict] = []
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                msg = json.loads(ws.recv())
+                if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = msg["header"]["msg_type"]
+                if kind == "error":
+                    raise AssertionError("\n".join(msg["content"]["traceback"]))
+                if msg["channel"] == "iopub" and kind in (
+                    "stream",
+                    "display_data",
+                    "execute_result",
+                ):
+                    outputs.append(msg["content"])
+                if kind == "status" and msg["content"]["execution_state"] == "idle":
+                    return outputs
+            raise TimeoutError(f"kernel did not finish within {timeout} s")
+        finally:
+            ws.close()

@@ -174,9 +174,10 @@ def test_slow_pyxrt_never_blocks_the_server(slow_server):
 
 def test_authorization_is_checked_on_the_fpga_resource(slow_server):
     deny = {"X-Deny-Resource": "fpga"}
-    for path in ("fpga/api/devices", "fpga/api/xclbins"):
+    for path in ("fpga/api/devices", "fpga/api/xclbins", "fpga/metrics"):
         r = slow_server.get(path, headers=deny)
         assert r.status_code == 403 and b"0000:3b:00.1" not in r.content
+        assert b"jupyter_fpga" not in r.content
     assert slow_server.get("api/status", headers=deny).status_code == 200
     assert (
         slow_server.get("fpga/api/xclbins", headers={"X-Deny-Resource": "api"}).status_code == 200
