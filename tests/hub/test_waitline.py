@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
 
 from fpga_spawner.capacity import CapacityLedger, PodOwner
 from fpga_spawner.catalog import parse_catalog
+from fpga_spawner.hub_events import HUB_EVENTS
 from fpga_spawner.placement import Placement
 from fpga_spawner.progress import line_message
-from fpga_spawner.waitline import Waiter, WaitLine, admissions, ordinal
+from fpga_spawner.refusals import LineTimedOut
+from fpga_spawner.render import make_spawner
+from fpga_spawner.waitline import WAIT_LINE, Waiter, WaitLine, admissions, ordinal
+from tests.support.spawner import catalog_config
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
@@ -162,5 +169,43 @@ def test_waiting_wakes_at_a_change():
         started = asyncio.get_running_loop().time()
         await line.wait_change(0.05)  # nothing changes: returns after the timeout
         assert asyncio.get_running_loop().time() - started >= 0.05
+
+    asyncio.run(run())
+
+
+def test_a_spawn_behind_the_front_gives_up_after_fpga_wait_timeout():
+    async def run():
+        ledger = cluster(1)
+        bind(ledger, "holder")  # the only U250 is taken
+        ready = asyncio.Event()
+        ready.set()
+        watch = SimpleNamespace(ledger=ledger, ready=ready)
+        c = catalog_config(
+            boards=[
+                {
+                    "slug": "u250",
+                    "display_name": "AMD Alveo U250",
+                    "plugin": "amd",
+                    "resource": U250,
+                }
+            ],
+            fpga_wait_timeout=0.3,
+        )
+        front, behind = make_spawner(c, "ann"), make_spawner(c, "ben")
+        for spawner in (front, behind):
+            spawner._capacity = watch
+            spawner.user_options = {"profile": "u250"}
+        await front.load_user_options()  # the front: its pod may be made (and wait there)
+        assert front._ticket.admitted
+        HUB_EVENTS.clear()
+        with pytest.raises(LineTimedOut) as info:
+            await behind.load_user_options()
+        assert info.value.status_code == 503
+        assert str(info.value).startswith("Gave up after waiting 0 s in line for AMD Alveo U250")
+        assert "2nd in line for AMD Alveo U250" in str(info.value)
+        assert HUB_EVENTS.recent("refusal")[0].reason == "capacity"
+        assert [w.user for w in WAIT_LINE.snapshot()["u250"]] == ["ann"]
+        front._leave_line()
+        assert WAIT_LINE.snapshot() == {}
 
     asyncio.run(run())
