@@ -151,6 +151,11 @@ class CapacityWatch:
         self._listeners: list[Callable[[], None]] = []
         self._reported: set[tuple[str, str, str]] = set()
 
+    @property
+    def is_ready(self) -> bool:
+        """Nodes and pods were listed once: the ledger's counts mean something."""
+        return self.ready.is_set()
+
     def on_change(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 

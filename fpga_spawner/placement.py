@@ -132,3 +132,23 @@ def place_accelerator(
         if capacity.fits_after_scale_up(board.resource, need):
             return make(board, need, per_board, "cloud burst: a node group can scale up")
     return make(*options[0], why="none free now; waiting for one")
+
+
+PLACEMENT_KINDS = ("on-premises", "cloud", "burst")
+
+
+def placement_kind(placement: Placement, capacity: CapacityView | None) -> str:
+    """Where a placed request lands: "on-premises", "cloud", or "burst" (a new cloud node).
+
+    Metrics and the admin page count spawns by it. A cloud board with no
+    room on an existing node, but room after a node group scales up, is a
+    burst; with unknown capacity a cloud board counts as plain "cloud".
+    """
+    board = placement.board
+    if board.location != "cloud":
+        return "on-premises"
+    if capacity is None or capacity.fits_now(board.resource, placement.count):
+        return "cloud"
+    if capacity.fits_after_scale_up(board.resource, placement.count):
+        return "burst"
+    return "cloud"

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jupyter_ext.contract import DEFAULT_XCLBIN_PATH, FPGARequest
+from jupyter_ext.contract import (
+    DEFAULT_XCLBIN_PATH,
+    ENV_IDLE_TIMEOUT,
+    ENV_IDLE_WARNING,
+    ENV_MAX_AGE,
+    FPGARequest,
+)
 
 from .catalog import Catalog, License
 from .flavours import FLAVOURS
@@ -56,6 +62,23 @@ def _license_volume(lic: License) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
+def reclaim_env(idle_timeout: int, idle_warning: int, max_age: int) -> dict[str, str]:
+    """The idle-reclaim limits the pod is told about (seconds; an unset limit is left out).
+
+    The pod reports them back in its devices API, so the reclaimer applies the
+    limits this server was started with (a profile may set its own), and the
+    notebook can warn before the stop. The warning alone means nothing.
+    """
+    env: dict[str, str] = {}
+    if idle_timeout > 0:
+        env[ENV_IDLE_TIMEOUT] = str(idle_timeout)
+    if max_age > 0:
+        env[ENV_MAX_AGE] = str(max_age)
+    if env:
+        env[ENV_IDLE_WARNING] = str(max(idle_warning, 0))
+    return env
+
+
 def build_pod_patch(
     placement: Placement,
     catalog: Catalog,
@@ -63,6 +86,9 @@ def build_pod_patch(
     xclbin_path: tuple[str, ...] = DEFAULT_XCLBIN_PATH,
     emulation: bool = False,
     location_label: str = LOCATION_LABEL,
+    idle_timeout: int = 0,
+    idle_warning: int = 0,
+    max_age: int = 0,
 ) -> PodPatch:
     board = placement.board
     request = FPGARequest(
@@ -77,7 +103,13 @@ def build_pod_patch(
         xclbin_path=xclbin_path,
         emulation=emulation,
     )
-    env = [{"name": k, "value": v} for k, v in request.to_env().items()]
+    env = [
+        {"name": k, "value": v}
+        for k, v in {
+            **request.to_env(),
+            **reclaim_env(idle_timeout, idle_warning, max_age),
+        }.items()
+    ]
     volumes, mounts = [], []
     for lic in catalog.licenses_for(board.slug):
         if lic.env:

@@ -249,6 +249,37 @@ class FPGASettings(Configurable):
         """,
     ).tag(config=True)
 
+    fpga_idle_timeout = Integer(
+        0,
+        help="""Seconds an FPGA server may go without FPGA activity before it is stopped.
+
+        Activity is what the pod's kernels do with the boards (a kernel run, an
+        xclbin load, a `%fpga` cell), as the pod's `fpga/api/devices` reports it;
+        browser or HTTP traffic does not count. 0 (the default) turns idle
+        reclaim off. Written into FPGA pods only (FPGA_IDLE_TIMEOUT); the
+        reclaimer (`fpga_spawner.hub_setup.configure_hub`) enforces it, and a
+        profile's kubespawner_override may set its own. See docs/idle-reclaim.md.
+        """,
+    ).tag(config=True)
+
+    fpga_idle_warning = Integer(
+        600,
+        help="""Seconds before an idle or max-age stop at which the user is warned.
+
+        The hub home page then says when the server stops (FPGA_IDLE_WARNING in
+        the pod, so the notebook can warn too). 0 stops without warning.
+        """,
+    ).tag(config=True)
+
+    fpga_max_age = Integer(
+        0,
+        help="""Seconds after its start at which an FPGA server is stopped, busy or not.
+
+        0 (the default) means no maximum lifetime. Written into FPGA pods only
+        (FPGA_MAX_AGE).
+        """,
+    ).tag(config=True)
+
     @default("binder_launches")
     def _binder_launches_default(self) -> bool:
         return any(cls.__name__ == "BinderSpawnerMixin" for cls in type(self).__mro__)
@@ -335,6 +366,16 @@ class FPGASettings(Configurable):
         if not 1 <= value <= 10_000:
             raise TraitError(
                 f"FPGASpawner.{proposal['trait'].name}={value!r} must be between 1 and 10000"
+            )
+        return value
+
+    @validate("fpga_idle_timeout", "fpga_idle_warning", "fpga_max_age")
+    def _valid_reclaim_seconds(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if value < 0:
+            raise TraitError(
+                f"FPGASpawner.{proposal['trait'].name}={value!r} must be 0 or more seconds"
+                + (" (0 = off)" if proposal["trait"].name != "fpga_idle_warning" else "")
             )
         return value
 

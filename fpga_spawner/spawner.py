@@ -17,20 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import time
 from typing import Any
 
 from jupyterhub.utils import maybe_future
 from kubespawner import KubeSpawner
 from traitlets import default
 
+from . import hub_metrics, hub_view
 from . import kubespawner_internals as internals
 from .binder import BINDER_USER_OPTIONS, binder_overrides, is_binder_launch, parse_binder_rules
-from .capacity import BoardCapacity, CapacityLedger
+from .capacity import BoardCapacity, CapacityLedger, Holder
 from .capacity_watch import CapacityWatch, shared_capacity_watch
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
 from .fair_share import FairShare, follow_capacity
 from .form import escape_catalog_text, kubespawner_template_in_use
-from .placement import Placement, PlacementError, place_accelerator, place_board
+from .hub_events import HUB_EVENTS
+from .placement import (
+    Placement,
+    PlacementError,
+    place_accelerator,
+    place_board,
+    placement_kind,
+)
 from .pod_apply import PatchModels, apply_pod_patch, patch_models
 from .pod_patch import build_pod_patch
 from .profiles import catalog_profiles, catalog_slugs, custom_image_option, slug_conflicts
@@ -74,6 +83,8 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
         self._capacity: CapacityWatch | None = None
         self._ticket = None
         self.quota_policy = self._combined_quotas()
+        self._fpga_where = ""
+        self._fpga_ready_at = 0.0
         if self.catalog:
             admin = internals.sorted_profiles(self, self._admin_profile_list)
             if not callable(admin):
@@ -93,6 +104,9 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
                 self.log,
             )
             follow_capacity(watch)
+        # the hub's views (metrics, admin page) read the same catalog and watch
+        hub_view.register(self.catalog, self._capacity)
+        hub_metrics.install([self.catalog])
 
     async def ensure_catalog(self) -> None:
         """Zero configuration: the first form or spawn discovers the catalog from the nodes."""
@@ -245,6 +259,7 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
                 apply_profile=not self._binder_launch(user_options),
             )
         except UserOptionsError as e:
+            self.record_event("refusal", reason="options", message=str(e))
             raise UserOptionsRefused(str(e)) from None
         if checked.ignored and log_ignored:
             self.log.warning(
@@ -271,11 +286,21 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
         try:
             self.fpga_placement = self.place()
         except (PlacementError, CatalogError) as e:
+            self.record_event("refusal", reason="placement", message=str(e))
             raise UserOptionsRefused(str(e)) from None
+        self._fpga_where = ""
         if self.fpga_placement is not None:
             # waiting here, before kubespawner makes the pod, is what keeps the line's order
             self.check_quota_and_join_line(self.fpga_placement)
             await self.wait_for_turn(self.fpga_placement)
+            self._fpga_where = placement_kind(self.fpga_placement, self.capacity_view())
+            if self._fpga_where == "burst":
+                board = self.fpga_placement.board
+                self.record_event(
+                    "burst",
+                    board=board.slug,
+                    node_group=hub_metrics.node_group_of(self.catalog, board),
+                )
 
     def place(self) -> Placement | None:
         """Decide board type and count from the fpga_* traits a profile set."""
@@ -289,16 +314,78 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
             return place_board(self.catalog, self.fpga_board, self.fpga_count, groups, capacity)
         return None
 
-    async def start(self):
-        """kubespawner's start; whatever its end, this spawn leaves the line."""
-        try:
-            return await super().start()
-        finally:
-            self._leave_line()
+    # -- what happened, for the metrics and the admin page ------------------------
 
-    async def stop(self, now: bool = False):
+    def record_event(self, kind: str, **fields: Any) -> None:
+        """Record a hub event about this server (see :mod:`.hub_events`)."""
+        fields.setdefault("board", self.fpga_board or "")
+        HUB_EVENTS.record(kind, user=self.user.name, server=self.name or "", **fields)
+
+    def start(self):
+        """kubespawner's start, timed: a server holding boards records how long it waited.
+
+        kubespawner's ``start()`` returns the future it keeps for ``progress()``;
+        this wraps that future without replacing it.
+        """
+        began = time.monotonic()
+        started = super().start()
+        return asyncio.ensure_future(self._timed_start(started, began))
+
+    async def _timed_start(self, started: Any, began: float) -> Any:
+        try:
+            result = await started
+        except (TimeoutError, asyncio.TimeoutError, asyncio.CancelledError):
+            # JupyterHub cancels start() at its start_timeout (asyncio.wait_for);
+            # kubespawner raises TimeoutError when its own wait ends first.
+            if self.fpga_placement is not None:
+                self.record_event(
+                    "refusal",
+                    board=self.fpga_placement.board.slug,
+                    reason="timeout",
+                    message=f"the server did not start within {self.start_timeout} s",
+                )
+            raise
+        finally:
+            self._leave_line()  # whatever the end of the start, this spawn leaves the line
+        placement = self.fpga_placement
+        if placement is not None:
+            self._fpga_ready_at = time.time()
+            self.record_event(
+                "spawn",
+                board=placement.board.slug,
+                seconds=round(time.monotonic() - began, 3),
+                placement=self._fpga_where or "on-premises",
+                count=placement.count,
+            )
+        return result
+
+    def held_boards(self) -> list[Holder]:
+        """The ledger's view of the boards this server's pod holds now."""
+        ledger = self.capacity_view()
+        if ledger is None:
+            return []
+        name = self.name or ""
+        return [h for h in ledger.holders() if h.user == self.user.name and h.server == name]
+
+    async def stop(self, now: bool = False) -> None:
+        """kubespawner's stop; a server that held boards records the board-seconds."""
         self._leave_line()
-        return await super().stop(now=now)
+        held = self.held_boards()
+        await super().stop(now)
+        if not held:
+            return
+        slugs = {b.resource: b.slug for b in self.catalog.boards}
+        stopped = time.time()
+        for holder in held:
+            since = self._fpga_ready_at or holder.since
+            if since and holder.resource in slugs:
+                self.record_event(
+                    "stop",
+                    board=slugs[holder.resource],
+                    board_seconds=round(holder.count * max(0.0, stopped - since), 3),
+                    count=holder.count,
+                )
+        self._fpga_ready_at = 0.0
 
     # -- pod ------------------------------------------------------------------
 
@@ -316,6 +403,9 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
                 xclbin_path=tuple(self.xclbin_path),
                 emulation=self.fpga_emulation,
                 location_label=self.location_label,
+                idle_timeout=self.fpga_idle_timeout,
+                idle_warning=self.fpga_idle_warning,
+                max_age=self.fpga_max_age,
             )
             self._fpga_patch = (placement, patch_models(patch))
         return apply_pod_patch(pod, self._fpga_patch[1])

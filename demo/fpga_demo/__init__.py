@@ -26,7 +26,10 @@ Try:
      emulated autoscaler adds an F2 node (watch the progress messages). In the demo
      the F2 stands in for a cloud board that runs the library; a real F2 runs no
      Vitis xclbin today.
+  6. Log in as "admin" and open {url}/hub/fpga/admin: who holds each board, who
+     waits, recent bursts and refusals.
 
+Prometheus metrics (jupyterhub_fpga_*, no token in the demo): {url}/hub/metrics
 State and logs: {state}
 Press Ctrl-C to stop everything.
 """

@@ -12,6 +12,12 @@ from pathlib import Path
 
 from kubespawner.slugs import safe_slug
 
+from fpga_spawner import check_config
+from fpga_spawner.admin_page import admin_handlers
+from fpga_spawner.hub_metrics import install as install_fpga_metrics
+from fpga_spawner.hub_setup import configure_hub
+from fpga_spawner.reclaim import last_activity as reclaim_last_activity
+
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
 here = Path(__file__).resolve().parent
@@ -52,7 +58,33 @@ if admin_token:  # the tests drive the REST API with it
     c.JupyterHub.services = [{"name": "fpga-demo-admin", "api_token": admin_token}]
     c.JupyterHub.load_roles = [{"name": "admin", "services": ["fpga-demo-admin"]}]
 
+
+def env_seconds(name, default):
+    """A number of seconds from the environment, or one line naming the variable."""
+    value = os.environ.get(name, default)
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number of seconds") from None
+
+
+# Idle reclaim: an FPGA server whose boards go unused for an hour is stopped,
+# with a warning on the home page 10 minutes before. The tests shorten it.
+configure_hub(
+    c,
+    idle_timeout=env_seconds("FPGA_DEMO_IDLE_TIMEOUT", "3600"),
+    warning=env_seconds("FPGA_DEMO_IDLE_WARNING", "600"),
+    max_age=env_seconds("FPGA_DEMO_MAX_AGE", "0"),
+    interval=env_seconds("FPGA_DEMO_RECLAIM_INTERVAL", "30"),
+)
+
 c.JupyterHub.spawner_class = "fpga"
+
+# The FPGA admin page (/hub/fpga/admin), for users with JupyterHub's admin-ui scope.
+c.JupyterHub.extra_handlers = admin_handlers(last_activity=reclaim_last_activity)
+# DEMO ONLY: /hub/metrics without a token, as a local Prometheus would scrape it.
+# A real deployment keeps JupyterHub's default (a token with the read:metrics scope).
+c.JupyterHub.authenticate_prometheus = False
 c.FPGASpawner.catalog_file = str(here / "catalog.yaml")
 c.FPGASpawner.fpga_emulation = True
 c.FPGASpawner.xclbin_path = [str(state / "xclbin")]
@@ -112,3 +144,7 @@ c.KubeSpawner.profile_list = [
 # A deployment's own additions (the tests use it for a BinderHub-style spawner).
 if os.environ.get("FPGA_DEMO_EXTRA_CONFIG"):
     load_subconfig(os.environ["FPGA_DEMO_EXTRA_CONFIG"])  # noqa: F821 - provided by traitlets
+
+# Check the FPGA configuration now (a bad one stops the hub with one clear message),
+# and create the FPGA metrics' label values before the first spawn.
+install_fpga_metrics([check_config(c)])

@@ -18,6 +18,8 @@ PAGES = [
     "quickstart",
     "admin-guide",
     "quotas",
+    "metrics",
+    "idle-reclaim",
     "config-reference",
     "magics",
     "pod-activity",

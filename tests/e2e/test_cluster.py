@@ -19,6 +19,8 @@ pytestmark = pytest.mark.e2e
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 # what the AMD device plugin advertises for an AWS F2 with the Small Shell
 F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
+U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
+BOARDS = {"u250": U250, "u280": U280, "f2": F2}
 
 
 def holders(hub, resource: str) -> list[str]:
@@ -28,6 +30,33 @@ def holders(hub, resource: str) -> list[str]:
         if resource in (container(p).get("resources", {}).get("limits") or {})
         and p["status"].get("phase") not in ("Succeeded", "Failed")
     )
+
+
+def boards_held(hub, resource: str) -> int:
+    """Boards of `resource` that pods bound to a node and not finished hold, as kubectl shows."""
+    return sum(
+        int((container(p).get("resources", {}).get("limits") or {}).get(resource, 0))
+        for p in hub.pods()
+        if p["spec"].get("nodeName") and p["status"].get("phase") not in ("Succeeded", "Failed")
+    )
+
+
+def boards_offered(hub, resource: str) -> int:
+    return sum(
+        int(n["status"].get("allocatable", {}).get(resource, 0))
+        for n in hub.nodes()
+        if not n["spec"].get("unschedulable")
+    )
+
+
+def boards_gauge(hub) -> dict[str, dict[str, float]]:
+    """jupyterhub_fpga_boards as {board: {state: value}}."""
+    gauge: dict[str, dict[str, float]] = {}
+    for (name, labels), value in hub.metrics().items():
+        if name == "jupyterhub_fpga_boards":
+            named = dict(labels)
+            gauge.setdefault(named["board"], {})[named["state"]] = value
+    return gauge
 
 
 def server_env(user: str) -> dict[str, str]:
@@ -100,6 +129,9 @@ def test_bob_waits_for_the_u250_until_alice_stops(hub):
     assert f"Insufficient {U250}" in waiting
     assert any(m.startswith("Requesting 1 x AMD Alveo U250") for m in messages)
     assert hub.pod("bob")["status"]["phase"] == "Pending"
+    # /hub/metrics during the wait: alice's pod holds the board, bob's pending one does not
+    assert boards_gauge(hub)["u250"] == {"in_use": 1, "free": 0, "burstable": 0}
+    assert boards_held(hub, U250) == 1
 
     hub.stop("alice")
     hub.wait_ready("bob")
@@ -146,6 +178,30 @@ def test_request_that_can_never_fit_is_refused_at_once(hub):
     assert hub.pod("dave") is None
 
 
+def test_hub_metrics_match_the_cluster(hub):
+    """/hub/metrics, parsed as Prometheus parses it, against the pods and nodes."""
+    gauge = boards_gauge(hub)
+    for slug, resource in BOARDS.items():
+        held, offered = boards_held(hub, resource), boards_offered(hub, resource)
+        assert gauge[slug]["in_use"] == held, slug
+        assert gauge[slug]["free"] == offered - held, slug
+    assert (gauge["u250"]["in_use"], gauge["f2"]["in_use"]) == (1, 2)  # bob's, carol's
+    f2_nodes = sum(1 for n in hub.nodes() if F2 in n["status"].get("allocatable", {}))
+    assert gauge["f2"]["burstable"] == (4 - f2_nodes) * 2  # the demo's f2-cloud group
+
+    wait = "jupyterhub_fpga_spawn_wait_seconds"
+    onprem = {"board": "u250", "placement": "on-premises"}
+    assert hub.metric(f"{wait}_count", **onprem) == 2  # alice, then bob
+    assert hub.metric(f"{wait}_sum", **onprem) > 1  # bob waited for alice's board
+    assert hub.metric(f"{wait}_count", board="f2", placement="burst") == 1  # carol
+    assert hub.metric(f"{wait}_count", board="f2", placement="cloud") == 0
+    assert hub.metric("jupyterhub_fpga_bursts_total", node_group="f2-cloud") == 1
+    assert hub.metric("jupyterhub_fpga_refusals_total", reason="placement") == 1  # dave
+    assert hub.metric("jupyterhub_fpga_board_seconds_total", board="u250") > 0  # alice's
+    text = requests.get(f"{hub.stack.url}/hub/metrics", timeout=30).text
+    assert "alice" not in text and "jupyter-bob" not in text  # no per-user labels
+
+
 def test_spawn_that_times_out_leaves_no_pod_behind(hub):
     response = hub.spawn("erin", {"profile": "u250"})  # bob holds the only U250
     assert response.status_code in (202, 500), response.text
@@ -155,6 +211,7 @@ def test_spawn_that_times_out_leaves_no_pod_behind(hub):
     assert hub.server("erin") is None
     assert hub.pod("erin") is None
     assert holders(hub, U250) == ["jupyter-bob"]
+    assert hub.metric("jupyterhub_fpga_refusals_total", reason="timeout") == 1
 
 
 def test_capacity_is_right_after_a_hub_restart(hub):
@@ -170,3 +227,10 @@ def test_capacity_is_right_after_a_hub_restart(hub):
         assert time.monotonic() < deadline, "capacity did not follow bob's pod deletion"
         time.sleep(0.5)
     hub.stop("carol")
+
+    # the restarted hub counts from zero, and still the board-seconds of bob and carol,
+    # whose servers it did not start
+    assert hub.metric("jupyterhub_fpga_board_seconds_total", board="u250") > 0
+    assert hub.metric("jupyterhub_fpga_board_seconds_total", board="f2") > 0
+    assert hub.metric("jupyterhub_fpga_bursts_total", node_group="f2-cloud") == 0
+    assert {s: g["in_use"] for s, g in boards_gauge(hub).items()} == dict.fromkeys(BOARDS, 0)

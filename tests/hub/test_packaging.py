@@ -132,6 +132,12 @@ def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
     assert "Unclosed client session" not in result.stderr
 
 
+def test_the_hub_wheel_carries_the_reclaim_home_page(hub_wheel):
+    """configure_hub points JupyterHub at this template; an install without it has no notices."""
+    page = hub_wheel.read("fpga_spawner/templates/home.html").decode()
+    assert '{% extends "templates/home.html" %}' in page and "fpga_reclaim_notices" in page
+
+
 LABEXTENSION = "jupyterhub_fpga-0.1.0.data/data/share/jupyter/labextensions/jupyterhub-fpga/"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from fpga_demo.launcher import CLUSTER_FILE, DemoStack, free_port
 
@@ -85,6 +86,19 @@ class Hub:
                 if time.monotonic() > deadline:
                     break
         raise AssertionError(f"no progress message with {until!r}; got {messages}")
+
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """/hub/metrics as Prometheus reads it: (sample name, sorted labels) -> value."""
+        response = requests.get(f"{self.stack.url}/hub/metrics", timeout=30)
+        response.raise_for_status()
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples
+        }
+
+    def metric(self, name: str, **labels: str) -> float:
+        return self.metrics()[(name, tuple(sorted(labels.items())))]
 
     # -- the emulated cluster, read the way kubectl would ----------------------
 
