@@ -296,6 +296,22 @@ class CapacityLedger:
             held.update(self._pods[uid][1])
         return dict(held)
 
+    def user_holders(self, user: str) -> list[Holder]:
+        """The user's pods holding FPGAs, one entry per resource (quota refusals name them)."""
+        out = []
+        for uid in self._by_user.get(user, ()):
+            node, fpga = self._pods[uid]
+            owner = self._owners[uid]
+            for name, count in fpga.items():
+                out.append(
+                    Holder(uid, owner.pod, node, name, count, user, owner.server, owner.since)
+                )
+        return sorted(out, key=lambda h: (h.since, h.pod))
+
+    def holds_pod(self, user: str, pod: str) -> bool:
+        """Whether the pod ``namespace/name`` of `user` is bound and holds FPGAs now."""
+        return any(self._owners[uid].pod == pod for uid in self._by_user.get(user, ()))
+
     def holders(self, resource: str | None = None) -> list[Holder]:
         """Every pod holding FPGAs (of one resource, or all), oldest first.
 

@@ -19,9 +19,14 @@ from typing import Any
 import yaml
 
 from .flavours import FLAVOURS, resource_problem
+from .quotas import QuotaError, QuotaPolicy, parse_quotas
 
 LOCATIONS = ("on-premises", "cloud")
 CATALOG_KEYS = ("boards", "licenses", "accelerators", "node_groups")
+#: The catalog file's sections: the lists above, and the quotas mapping
+#: (whose trait is FPGASpawner.fpga_quotas; see :mod:`.quotas`).
+FILE_KEYS = (*CATALOG_KEYS, "quotas")
+QUOTAS_IN_FILE = "FPGASpawner.catalog_file quotas"
 SLUG_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ACCELERATOR_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -111,6 +116,8 @@ class Catalog:
     licenses: tuple[License, ...] = ()
     accelerators: tuple[Accelerator, ...] = ()
     node_groups: tuple[NodeGroup, ...] = ()
+    quotas: QuotaPolicy = QuotaPolicy()
+    """The catalog file's quotas section (FPGASpawner.fpga_quotas wins entry by entry)."""
 
     def __bool__(self) -> bool:
         return bool(self.boards)
@@ -409,6 +416,7 @@ def parse_catalog(
     licenses: Sequence[Any] = (),
     accelerators: Sequence[Any] = (),
     node_groups: Sequence[Any] = (),
+    quotas: Mapping[str, Any] | None = None,
 ) -> Catalog:
     """Validate plain data into a :class:`Catalog`, or raise :class:`CatalogError`."""
     parsed_boards: dict[str, Board] = {}
@@ -439,15 +447,20 @@ def parse_catalog(
     names = [g.name for g in parsed_groups]
     if len(set(names)) != len(names):
         raise CatalogError("FPGASpawner.node_groups", "", f"duplicate name in {names}")
+    try:
+        parsed_quotas = parse_quotas(quotas, QUOTAS_IN_FILE, set(parsed_boards))
+    except QuotaError as e:
+        raise CatalogError("", "", str(e)) from None
     return Catalog(
         tuple(parsed_boards.values()),
         parsed_licenses,
         tuple(parsed_accels.values()),
         parsed_groups,
+        parsed_quotas,
     )
 
 
-def load_catalog_file(path: str | Path) -> dict[str, list]:
+def load_catalog_file(path: str | Path) -> dict[str, Any]:
     """Read a catalog YAML file (the shape a zero-to-jupyterhub values.yaml can carry)."""
     option = "FPGASpawner.catalog_file"
     try:
@@ -458,17 +471,20 @@ def load_catalog_file(path: str | Path) -> dict[str, list]:
         raise CatalogError(option, str(path), f"is not valid YAML: {e}") from None
     if not isinstance(data, dict):
         raise CatalogError(option, str(path), "must be a mapping with boards/licenses/accelerators")
-    unknown = set(data) - set(CATALOG_KEYS)
+    unknown = set(data) - set(FILE_KEYS)
     if unknown:
         raise CatalogError(
             option,
             str(path),
-            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: {', '.join(CATALOG_KEYS)}",
+            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: {', '.join(FILE_KEYS)}",
         )
     for key, value in data.items():
-        if not isinstance(value, list):
+        if key == "quotas":
+            if value is not None and not isinstance(value, dict):
+                raise CatalogError(option, str(path), "quotas must be a mapping")
+        elif not isinstance(value, list):
             raise CatalogError(option, str(path), f"{key} must be a list")
-    return {k: data.get(k, []) for k in CATALOG_KEYS}
+    return {**{k: data.get(k, []) for k in CATALOG_KEYS}, "quotas": data.get("quotas") or {}}
 
 
 _catalog_cache: dict[str, Catalog] = {}
@@ -486,6 +502,7 @@ def catalog_from_config(entries: Mapping[str, Sequence[Any]], catalog_file: str 
     if key not in _catalog_cache:
         from_file = load_catalog_file(path) if path else {}
         _catalog_cache[key] = parse_catalog(
-            **{k: [*from_file.get(k, []), *entries.get(k, [])] for k in CATALOG_KEYS}
+            **{k: [*from_file.get(k, []), *entries.get(k, [])] for k in CATALOG_KEYS},
+            quotas=from_file.get("quotas"),
         )
     return _catalog_cache[key]

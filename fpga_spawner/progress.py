@@ -12,6 +12,7 @@ from typing import Any
 
 from .capacity import BoardCapacity
 from .placement import Placement
+from .waitline import ordinal
 
 
 def _plural(n: int, word: str) -> str:
@@ -106,3 +107,14 @@ def explain_event(
     if reason == "Scheduled":
         return f"Got {wanted(placement)}: {message}"
     return None
+
+
+def line_message(place: int, placement: Placement, cap: BoardCapacity | None) -> str:
+    """ "2nd in line for AMD Alveo U250; 4 of 4 boards in use" (the hub's wait line)."""
+    board = placement.board.display_name
+    text = f"{ordinal(place)} in line for {board}"
+    if placement.count > 1:
+        text += f" ({placement.count} wanted)"
+    if cap is not None:
+        text += f"; {cap.in_use} of {cap.total} boards in use"
+    return text

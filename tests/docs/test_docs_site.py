@@ -18,6 +18,7 @@ PAGES = [
     "quickstart",
     "admin-guide",
     "shared-boards",
+    "quotas",
     "metrics",
     "idle-reclaim",
     "config-reference",
