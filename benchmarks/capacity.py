@@ -417,7 +417,7 @@ def measure_line(nodes: int = 10_000, pods: int = 100_000, waiters: int = 200) -
     from fpga_spawner.capacity import PodOwner
     from fpga_spawner.waitline import WaitLine
 
-    catalog = parse_catalog(boards=[BOARD])
+    catalog = parse_catalog(boards=[CASES[0].board])
     ledger = CapacityLedger.for_catalog(catalog)
     started = time.perf_counter()
     for n in range(nodes):
