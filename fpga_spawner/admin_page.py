@@ -12,7 +12,7 @@ it shows is decided by :mod:`.admin_model`.
 Wire it up with::
 
     from fpga_spawner.admin_page import admin_handlers
-    c.JupyterHub.extra_handlers = admin_handlers(waiting=..., last_activity=...)
+    c.JupyterHub.extra_handlers = admin_handlers()
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from tornado import web
 from .admin_model import LastActivitySource, WaiterLike, WaitingSource, admin_view
 from .hub_events import HUB_EVENTS
 from .hub_view import live_boards
+from .reclaim import last_activity as reclaim_activity
+from .waitline import snapshot
 
 WIRING = {
-    "waiting": "fpga_spawner.waitline.snapshot, or None without a wait line",
-    "last_activity": "fpga_spawner.reclaim.last_activity, or None without a reclaimer",
+    "waiting": "default fpga_spawner.waitline.snapshot, or None to leave the wait line out",
+    "last_activity": "default fpga_spawner.reclaim.last_activity, or None to leave activity out",
 }
 
 #: How often the page asks for fresh data (milliseconds).
@@ -219,12 +221,15 @@ class FPGAAdminPageHandler(FPGAAdminBase):
 
 
 def admin_handlers(
-    waiting: WaitingSource | None = None, last_activity: LastActivitySource | None = None
+    waiting: WaitingSource | None = snapshot,
+    last_activity: LastActivitySource | None = reclaim_activity,
 ) -> list[tuple]:
     """Handlers for ``c.JupyterHub.extra_handlers`` (paths under the hub's prefix).
 
-    ``waiting``: ``fpga_spawner.waitline.snapshot``, or None without a wait line;
-    ``last_activity``: ``fpga_spawner.reclaim.last_activity``, or None without a reclaimer.
+    By default the page reads this hub's own wait line
+    (:func:`fpga_spawner.waitline.snapshot`) and what the idle reclaimer last read from
+    each server (:func:`fpga_spawner.reclaim.last_activity`, which knows nothing while
+    the reclaimer is off); None leaves either column out, another function replaces it.
     """
     sources = {"waiting": waiting, "last_activity": last_activity}
     for name, source in sources.items():

@@ -39,6 +39,17 @@ class BoardCapacity:
     burst: int
     """More boards the cloud node groups could still add."""
     burst_per_node: int
+    slots_per_board: int = 1
+    """Above 1 the counts above are slots (the units the device plugin advertises), not boards."""
+
+    @property
+    def shared(self) -> bool:
+        return self.slots_per_board > 1
+
+    @property
+    def boards(self) -> int:
+        """Boards behind ``total``: a node advertises whole boards' worth of slots."""
+        return -(-self.total // self.slots_per_board)
 
 
 def _quantity(value: object) -> int:
@@ -98,16 +109,22 @@ class CapacityLedger:
         self,
         board_resources: Mapping[str, str],
         node_groups: Iterable[NodeGroup] = (),
+        slots_per_board: Mapping[str, int] | None = None,
         dra_boards: Iterable[DraRequest] = (),
     ):
         """`board_resources` maps board slugs to their extended resource names.
 
-        `dra_boards` are the catalog's DRA boards, which tell a slice's devices apart.
+        `slots_per_board` maps resources of shared boards to their slots per
+        board. Every count is in the device plugin's units (slots of a shared
+        board), as nodes and pods state them; only a node group's template,
+        which the admin gives in boards, is converted. `dra_boards` are the
+        catalog's DRA boards, which tell a slice's devices apart.
         """
         self.board_resources = dict(board_resources)
         self.resources = frozenset(self.board_resources.values())
         self.node_groups = {g.name: g for g in node_groups}
         self.dra_boards = tuple(dra_boards)
+        self._slots = {r: n for r, n in (slots_per_board or {}).items() if n > 1}
         self._forget_cluster()
 
     def _forget_cluster(self) -> None:
@@ -135,8 +152,13 @@ class CapacityLedger:
         return cls(
             {b.slug: b.resource for b in catalog.boards},
             catalog.node_groups,
+            {b.resource: b.slots_per_board for b in catalog.boards},
             [b.dra for b in catalog.boards if b.dra is not None],
         )
+
+    def slots_per_board(self, resource: str) -> int:
+        """Units per board of `resource` (1 for whole boards)."""
+        return self._slots.get(resource, 1)
 
     # -- feeding --------------------------------------------------------------
 
@@ -328,19 +350,29 @@ class CapacityLedger:
         ]
 
     def _burst(self, resource: str) -> tuple[int, int]:
-        boards = per_node = 0
+        """Units the node groups could still add, in all and on one new node."""
+        units = per_node = 0
+        slots = self.slots_per_board(resource)
         for group in self._groups_for(resource):
             room = max(0, group.max_nodes - self._group_nodes[group.name])
-            boards += room * group.boards_per_node
-            per_node = max(per_node, group.boards_per_node if room else 0)
-        return boards, per_node
+            units += room * group.boards_per_node * slots
+            per_node = max(per_node, group.boards_per_node * slots if room else 0)
+        return units, per_node
 
     def board(self, resource: str) -> BoardCapacity:
         hist = self._free_hist.get(resource) or Counter()
         largest = max((free for free, n in hist.items() if n > 0), default=0)
         burst, per_node = self._burst(resource)
         total, used = self._total[resource], self._used[resource]
-        return BoardCapacity(total, used, max(0, total - used), max(0, largest), burst, per_node)
+        return BoardCapacity(
+            total,
+            used,
+            max(0, total - used),
+            max(0, largest),
+            burst,
+            per_node,
+            self.slots_per_board(resource),
+        )
 
     def fits_now(self, resource: str, count: int) -> bool:
         return self.board(resource).largest_free_on_one_node >= count
@@ -351,6 +383,7 @@ class CapacityLedger:
     def could_ever_fit(self, resource: str, count: int) -> bool:
         largest_node = max(self._alloc_hist.get(resource) or [0])
         template = max((g.boards_per_node for g in self._groups_for(resource)), default=0)
+        template *= self.slots_per_board(resource)
         return max(largest_node, template) >= count
 
     def held_by(self, user: str) -> dict[str, int]:
@@ -359,6 +392,22 @@ class CapacityLedger:
         for uid in self._by_user.get(user, ()):
             held.update(self._pods[uid][1])
         return dict(held)
+
+    def user_holders(self, user: str) -> list[Holder]:
+        """The user's pods holding FPGAs, one entry per resource (quota refusals name them)."""
+        out = []
+        for uid in self._by_user.get(user, ()):
+            node, fpga = self._pods[uid]
+            owner = self._owners[uid]
+            for name, count in fpga.items():
+                out.append(
+                    Holder(uid, owner.pod, node, name, count, user, owner.server, owner.since)
+                )
+        return sorted(out, key=lambda h: (h.since, h.pod))
+
+    def holds_pod(self, user: str, pod: str) -> bool:
+        """Whether the pod ``namespace/name`` of `user` is bound and holds FPGAs now."""
+        return any(self._owners[uid].pod == pod for uid in self._by_user.get(user, ()))
 
     def holders(self, resource: str | None = None) -> list[Holder]:
         """Every pod holding FPGAs (of one resource, or all), oldest first.

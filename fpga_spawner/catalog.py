@@ -20,9 +20,14 @@ import yaml
 
 from .dra import DraConfigError, DraRequest, parse_dra
 from .flavours import FLAVOURS, resource_problem
+from .quotas import QuotaError, QuotaPolicy, parse_quotas
 
 LOCATIONS = ("on-premises", "cloud")
 CATALOG_KEYS = ("boards", "licenses", "accelerators", "node_groups")
+#: The catalog file's sections: the lists above, and the quotas mapping
+#: (whose trait is FPGASpawner.fpga_quotas; see :mod:`.quotas`).
+FILE_KEYS = (*CATALOG_KEYS, "quotas")
+QUOTAS_IN_FILE = "FPGASpawner.catalog_file quotas"
 SLUG_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 ACCELERATOR_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,6 +60,12 @@ class Board:
     groups: tuple[str, ...] = ()
     dra: DraRequest | None = None
     """How the board is asked for through DRA (plugin ``dra``); None for device plugins."""
+    slots_per_board: int = 1
+    """Units the device plugin advertises per board; above 1 the board is shared."""
+
+    @property
+    def shared(self) -> bool:
+        return self.slots_per_board > 1
 
     def allowed_for(self, user_groups: Sequence[str]) -> bool:
         """Boards without groups are open to every user."""
@@ -108,6 +119,8 @@ class Catalog:
     licenses: tuple[License, ...] = ()
     accelerators: tuple[Accelerator, ...] = ()
     node_groups: tuple[NodeGroup, ...] = ()
+    quotas: QuotaPolicy = QuotaPolicy()
+    """The catalog file's quotas section (FPGASpawner.fpga_quotas wins entry by entry)."""
 
     def __bool__(self) -> bool:
         return bool(self.boards)
@@ -165,6 +178,7 @@ BOARD_FIELDS: dict[str, type] = {
     "max_per_user": int,
     "groups": list,
     "dra": dict,
+    "slots_per_board": int,
 }
 LICENSE_FIELDS: dict[str, type] = {
     "name": str,
@@ -252,6 +266,7 @@ def _board(index: int, raw: Any) -> Board:
     groups = e.get("groups", [])
     if not all(isinstance(g, str) and g for g in groups):
         raise _fail(opt, index, e, f"groups={groups!r} must be a list of group names")
+    slots = _slots_per_board(opt, index, e)
     return Board(
         slug=e["slug"],
         display_name=e.get("display_name") or e["slug"].upper(),
@@ -266,7 +281,51 @@ def _board(index: int, raw: Any) -> Board:
         max_per_user=max_per_user,
         groups=tuple(groups),
         dra=dra,
+        slots_per_board=slots,
     )
+
+
+MAX_SLOTS_PER_BOARD = 256
+
+
+def _slots_per_board(opt: str, index: int, e: Mapping[str, Any]) -> int:
+    """A shared board's slot count, refused where the device plugin cannot offer it.
+
+    Slots are units the device plugin advertises (the AMD plugin's
+    ``VirtualDev``/``VirtualNum``), so a pod asking for one unit gets one
+    slot. A server holds one slot: the form offers no count for shared boards.
+    """
+    slots = e.get("slots_per_board", 1)
+    if not 1 <= slots <= MAX_SLOTS_PER_BOARD:
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"slots_per_board={slots!r} must be between 1 and {MAX_SLOTS_PER_BOARD} "
+            "(1: whole boards)",
+        )
+    if slots == 1:
+        return 1
+    how = FLAVOURS[e["plugin"]].shares_boards
+    if not how:
+        sharing = [f"{slug} ({f.shares_boards})" for slug, f in FLAVOURS.items() if f.shares_boards]
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"slots_per_board={slots} needs a device plugin that advertises several units per "
+            f"board; plugin {e['plugin']!r} gives whole boards. Plugins that share boards: "
+            + ", ".join(sharing),
+        )
+    if e.get("max_per_user", 1) != 1:
+        raise _fail(
+            opt,
+            index,
+            e,
+            f"max_per_user={e['max_per_user']!r} with slots_per_board={slots}: a server holds "
+            "one slot of a shared board; set max_per_user to 1",
+        )
+    return slots
 
 
 def _board_dra(opt: str, index: int, e: dict) -> DraRequest | None:
@@ -386,6 +445,7 @@ def parse_catalog(
     licenses: Sequence[Any] = (),
     accelerators: Sequence[Any] = (),
     node_groups: Sequence[Any] = (),
+    quotas: Mapping[str, Any] | None = None,
 ) -> Catalog:
     """Validate plain data into a :class:`Catalog`, or raise :class:`CatalogError`."""
     parsed_boards: dict[str, Board] = {}
@@ -394,6 +454,15 @@ def parse_catalog(
         if board.slug in parsed_boards:
             raise CatalogError("FPGASpawner.boards", f"#{i}", f"duplicate slug {board.slug!r}")
         parsed_boards[board.slug] = board
+        for other in parsed_boards.values():
+            if other.resource == board.resource and other.slots_per_board != board.slots_per_board:
+                raise CatalogError(
+                    "FPGASpawner.boards",
+                    f"#{i} ({board.slug!r})",
+                    f"slots_per_board={board.slots_per_board} but {other.slug!r} offers the same "
+                    f"resource {board.resource!r} with slots_per_board={other.slots_per_board}; "
+                    "a device plugin splits every board of a resource alike",
+                )
     _check_device_classes(parsed_boards.values())
     parsed_licenses = tuple(_license(i, raw, set(parsed_boards)) for i, raw in enumerate(licenses))
     parsed_accels: dict[str, Accelerator] = {}
@@ -408,11 +477,16 @@ def parse_catalog(
     names = [g.name for g in parsed_groups]
     if len(set(names)) != len(names):
         raise CatalogError("FPGASpawner.node_groups", "", f"duplicate name in {names}")
+    try:
+        parsed_quotas = parse_quotas(quotas, QUOTAS_IN_FILE, set(parsed_boards))
+    except QuotaError as e:
+        raise CatalogError("", "", str(e)) from None
     return Catalog(
         tuple(parsed_boards.values()),
         parsed_licenses,
         tuple(parsed_accels.values()),
         parsed_groups,
+        parsed_quotas,
     )
 
 
@@ -432,7 +506,7 @@ def _check_device_classes(boards: Sequence[Board] | Any) -> None:
             )
 
 
-def load_catalog_file(path: str | Path) -> dict[str, list]:
+def load_catalog_file(path: str | Path) -> dict[str, Any]:
     """Read a catalog YAML file (the shape a zero-to-jupyterhub values.yaml can carry)."""
     option = "FPGASpawner.catalog_file"
     try:
@@ -443,17 +517,20 @@ def load_catalog_file(path: str | Path) -> dict[str, list]:
         raise CatalogError(option, str(path), f"is not valid YAML: {e}") from None
     if not isinstance(data, dict):
         raise CatalogError(option, str(path), "must be a mapping with boards/licenses/accelerators")
-    unknown = set(data) - set(CATALOG_KEYS)
+    unknown = set(data) - set(FILE_KEYS)
     if unknown:
         raise CatalogError(
             option,
             str(path),
-            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: {', '.join(CATALOG_KEYS)}",
+            f"unknown top-level key {sorted(unknown)[0]!r}; allowed: {', '.join(FILE_KEYS)}",
         )
     for key, value in data.items():
-        if not isinstance(value, list):
+        if key == "quotas":
+            if value is not None and not isinstance(value, dict):
+                raise CatalogError(option, str(path), "quotas must be a mapping")
+        elif not isinstance(value, list):
             raise CatalogError(option, str(path), f"{key} must be a list")
-    return {k: data.get(k, []) for k in CATALOG_KEYS}
+    return {**{k: data.get(k, []) for k in CATALOG_KEYS}, "quotas": data.get("quotas") or {}}
 
 
 _catalog_cache: dict[str, Catalog] = {}
@@ -471,6 +548,7 @@ def catalog_from_config(entries: Mapping[str, Sequence[Any]], catalog_file: str 
     if key not in _catalog_cache:
         from_file = load_catalog_file(path) if path else {}
         _catalog_cache[key] = parse_catalog(
-            **{k: [*from_file.get(k, []), *entries.get(k, [])] for k in CATALOG_KEYS}
+            **{k: [*from_file.get(k, []), *entries.get(k, [])] for k in CATALOG_KEYS},
+            quotas=from_file.get("quotas"),
         )
     return _catalog_cache[key]

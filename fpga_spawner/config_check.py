@@ -13,7 +13,10 @@ clear message, and only for a configuration the spawner would refuse:
 - the admin's profiles: an FPGA board or accelerator they name must exist
   (a callable override is the spawner's business at spawn time), a
   free-text choice's ``validation_regex`` must compile, and no profile may
-  take the slug of a profile the catalog makes.
+  take the slug of a profile the catalog makes;
+- the quotas (the catalog file's ``quotas`` and ``fpga_quotas``): counts of
+  at least 0, board slugs of the catalog, and groups of
+  ``c.JupyterHub.load_groups`` when it is configured.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from traitlets import TraitError
 from traitlets.config import Config, LazyConfigValue
 
 from .binder import parse_binder_rules
-from .catalog import CATALOG_KEYS, Catalog, CatalogError, catalog_from_config
+from .catalog import CATALOG_KEYS, QUOTAS_IN_FILE, Catalog, CatalogError, catalog_from_config
 from .profiles import admin_profile_slug, slug_conflicts
-from .settings import FPGASettings
+from .quotas import QuotaError, parse_quotas, unknown_groups
+from .settings import QUOTAS_OPTION, FPGASettings
 
 _OPTION = "KubeSpawner.profile_list"
 
@@ -112,6 +116,31 @@ def _check_profile(index: int, profile: Any, catalog: Catalog) -> None:
                 ) from None
 
 
+def _loaded_groups(config: Any) -> list[str] | None:
+    """The group names of ``c.JupyterHub.load_groups``, or None when it is not configured."""
+    groups = _value(_section(config, "JupyterHub").get("load_groups"), {})
+    return [str(name) for name in groups] if isinstance(groups, Mapping) and groups else None
+
+
+def _check_quotas(config: Any, settings: FPGASettings, catalog: Catalog) -> None:
+    """Quotas: board slugs against the catalog; groups against ``load_groups`` if given.
+
+    Groups the hub's database holds are checked again at spawn time (see
+    FPGASpawner._quota_group_problem); here only the configuration is known.
+    """
+    try:
+        trait = parse_quotas(settings.fpga_quotas, QUOTAS_OPTION, {b.slug for b in catalog.boards})
+    except QuotaError as e:
+        raise CatalogError("", "", str(e)) from None
+    groups = _loaded_groups(config)
+    if groups is None:
+        return
+    for policy, option in ((catalog.quotas, QUOTAS_IN_FILE), (trait, QUOTAS_OPTION)):
+        problem = unknown_groups(policy, groups, option)
+        if problem:
+            raise CatalogError("", "", problem + " (from c.JupyterHub.load_groups)")
+
+
 def check_config(config: Any) -> Catalog:
     """Check what `config` configures for FPGASpawner; raise :class:`CatalogError` if wrong."""
     settings = fpga_settings(config)
@@ -125,4 +154,5 @@ def check_config(config: Any) -> Catalog:
     if conflicts:
         raise CatalogError(_OPTION, "", conflicts[0])
     parse_binder_rules(settings.binder_rules, settings.binder_default, catalog)
+    _check_quotas(config, settings, catalog)
     return catalog

@@ -57,6 +57,12 @@ class Flavour:
     resource_pattern: re.Pattern[str]
     resource_example: str
     pod_labels: dict[str, str] = field(default_factory=dict)
+    shares_boards: str = ""
+    """How the plugin offers one board as several units ("" when it cannot).
+
+    Only then may a catalog entry give ``slots_per_board`` above 1: with any
+    other plugin a pod asking for one unit gets a whole board, and the form
+    would promise slots the cluster does not have."""
 
 
 FLAVOURS: dict[str, Flavour] = {
@@ -67,6 +73,7 @@ FLAVOURS: dict[str, Flavour] = {
             "AMD-Xilinx FPGA device plugin (Xilinx/FPGA_as_a_Service, since 2022-08)",
             re.compile(r"^amd\.com/[A-Za-z0-9][-A-Za-z0-9_.]*$"),
             "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0",
+            shares_boards="the plugin's VirtualDev=true with VirtualNum=<slots per board>",
         ),
         Flavour(
             "xilinx-legacy",

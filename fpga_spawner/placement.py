@@ -59,6 +59,11 @@ def place_board(
     if board is None or not board.allowed_for(user_groups):
         allowed = [b.slug for b in catalog.boards if b.allowed_for(user_groups)]
         raise PlacementError(f"Unknown FPGA board {slug!r}. Allowed boards: {', '.join(allowed)}")
+    if board.shared and count != 1:
+        raise PlacementError(
+            f"count={count} is not allowed for {board.display_name}: it is a shared board "
+            f"({board.slots_per_board} slots per board) and a server holds one slot"
+        )
     if not 1 <= count <= board.max_per_user:
         raise PlacementError(
             f"count={count} is not allowed for {board.display_name}: "
@@ -69,6 +74,9 @@ def place_board(
             f"No node or cloud node group in this cluster has {count} x {board.display_name}; "
             "this request could never start. Ask for fewer boards."
         )
+    if board.shared:
+        reason = f"1 slot of {board.slots_per_board} on a shared {board.display_name}"
+        return Placement(board, count, reason=reason)
     return Placement(board, count, reason=f"{count} x {board.display_name} as requested")
 
 

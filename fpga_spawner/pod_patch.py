@@ -109,6 +109,7 @@ def build_pod_patch(
         accelerator_replicas=placement.replicas,
         xclbin_path=xclbin_path,
         emulation=emulation,
+        slots_per_board=board.slots_per_board,
     )
     env = [
         {"name": k, "value": v}

@@ -34,7 +34,21 @@ def board_profile(board: Board, capacity_text: str = "") -> dict[str, Any]:
         }
         for n in range(1, board.max_per_user + 1)
     }
+    count_name = "Number of FPGAs"
     description = board.description or f"{board.display_name} ({board.platform or board.resource})"
+    if board.shared:
+        # one slot per server: the only choice says what the user shares
+        count_name = "Slots"
+        choices = {
+            "1": {
+                "display_name": f"1 slot of {board.slots_per_board} on one {board.display_name}",
+                "kubespawner_override": {"fpga_count": 1},
+            }
+        }
+        description += (
+            f". Shared board: {board.slots_per_board} slots per board, one per server; "
+            "other servers may use the same board"
+        )
     if capacity_text:
         description = f"{description}. {capacity_text}"
     return {
@@ -42,9 +56,7 @@ def board_profile(board: Board, capacity_text: str = "") -> dict[str, Any]:
         "slug": board.slug,
         "description": description,
         "kubespawner_override": {"fpga_board": board.slug, "fpga_accelerator": ""},
-        "profile_options": {
-            BOARD_COUNT_OPTION: {"display_name": "Number of FPGAs", "choices": choices}
-        },
+        "profile_options": {BOARD_COUNT_OPTION: {"display_name": count_name, "choices": choices}},
     }
 
 

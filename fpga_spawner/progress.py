@@ -12,12 +12,22 @@ from typing import Any
 
 from .capacity import BoardCapacity
 from .placement import Placement
+from .waitline import ordinal
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def capacity_summary(cap: BoardCapacity | None) -> str:
-    """ "1 of 4 free" / "0 of 0 free, can burst to 8 more" (form and progress)."""
+    """ "1 of 4 free" / "3 of 4 slots free on 1 board" / "0 of 0 free, can burst to 8 more"."""
     if cap is None:
         return "capacity unknown"
+    if cap.shared:
+        text = f"{cap.free} of {cap.total} slots free on {_plural(cap.boards, 'board')}"
+        if cap.burst:
+            text += f", can burst to {cap.burst} more slots"
+        return text
     text = f"{cap.free} of {cap.total} free"
     if cap.burst:
         text += f", can burst to {cap.burst} more"
@@ -26,6 +36,12 @@ def capacity_summary(cap: BoardCapacity | None) -> str:
 
 def wanted(placement: Placement) -> str:
     board = placement.board.display_name
+    if placement.board.shared:
+        slots = placement.board.slots_per_board
+        text = f"{_plural(placement.count, 'slot')} of a shared {board} ({slots} slots per board)"
+        if placement.accelerator:
+            text += f" for {placement.replicas} x {placement.accelerator}"
+        return text
     text = f"{placement.count} x {board}"
     if placement.accelerator:
         text += f" for {placement.replicas} x {placement.accelerator}"
@@ -49,7 +65,13 @@ def waiting_headline(
     board, in the form's own terms.
     """
     board = placement.board.display_name
-    if cap is not None and cap.free < placement.count and cap.in_use:
+    if cap is not None and cap.shared and cap.free < placement.count and cap.in_use:
+        held = "held by another server" if cap.in_use == 1 else "held by other servers"
+        text = (
+            f"{cap.free} of {cap.total} slots free on {_plural(cap.boards, board)}: "
+            f"{cap.in_use} {held}"
+        )
+    elif cap is not None and cap.free < placement.count and cap.in_use:
         held = (
             "held by another server" if cap.in_use == 1 else f"{cap.in_use} held by other servers"
         )
@@ -85,3 +107,14 @@ def explain_event(
     if reason == "Scheduled":
         return f"Got {wanted(placement)}: {message}"
     return None
+
+
+def line_message(place: int, placement: Placement, cap: BoardCapacity | None) -> str:
+    """ "2nd in line for AMD Alveo U250; 4 of 4 boards in use" (the hub's wait line)."""
+    board = placement.board.display_name
+    text = f"{ordinal(place)} in line for {board}"
+    if placement.count > 1:
+        text += f" ({placement.count} wanted)"
+    if cap is not None:
+        text += f"; {cap.in_use} of {cap.total} boards in use"
+    return text

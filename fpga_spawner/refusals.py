@@ -49,3 +49,19 @@ class SpawnNeedsClick(Exception):
         # page in JupyterHub 6.1: the handler passes html_error_message and
         # spawn.html reads error_html_message.
         self.jupyterhub_message = text
+
+
+class LineTimedOut(web.HTTPError):
+    """A spawn waited in the hub's line for a board longer than ``fpga_wait_timeout``.
+
+    An HTTPError, so JupyterHub shows the message (and logs no traceback); 503
+    because the request was fine and the boards were busy.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(503, message)
+        self.message = message
+        self.jupyterhub_message = message
+
+    def __str__(self) -> str:
+        return self.message

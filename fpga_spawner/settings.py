@@ -24,6 +24,9 @@ from jupyter_ext.contract import DEFAULT_XCLBIN_PATH
 from .binder import parse_binder_rules
 from .catalog import ACCELERATOR_RE, CATALOG_KEYS, SLUG_RE, CatalogError, check_entries
 from .pod_patch import LOCATION_LABEL
+from .quotas import QuotaError, parse_quotas
+
+QUOTAS_OPTION = "FPGASpawner.fpga_quotas"
 
 #: Image names as registries accept them, lower case, written so the same text
 #: is a valid HTML `pattern` (JavaScript's `v` flag wants `-` and `/` escaped
@@ -68,7 +71,10 @@ class FPGASettings(Configurable):
         (the device plugin's extended resource name), platform (shell VBNV),
         node_selector, tolerations, location ("on-premises" or "cloud"),
         node_group (cloud node group name), max_per_user (default 1), groups
-        (JupyterHub groups allowed to use it; empty = everyone).
+        (JupyterHub groups allowed to use it; empty = everyone), slots_per_board
+        (default 1; 2 to 256 offers each board as that many slots, one per server,
+        where the device plugin advertises that many units per board: plugin "amd"
+        with VirtualDev=true and VirtualNum=<slots>; see docs/shared-boards.md).
         """,
     ).tag(config=True)
 
@@ -214,6 +220,38 @@ class FPGASettings(Configurable):
         """,
     ).tag(config=True)
 
+    fpga_quotas = Dict(
+        help="""How many boards a user may hold at once, over all of their named servers.
+
+        Keys: default, groups ({JupyterHub group: entry}), users ({user name:
+        entry}), admins_exempt (true: hub admins have no quota). Each entry
+        sets boards (across all board types) and/or per_board ({board slug:
+        count}). A user's limit is their own entry's, else the most generous
+        of their groups', else the default's, else none. The catalog file may
+        carry the same mapping as `quotas`; this option's entries replace the
+        file's entries of the same name. See docs/quotas.md.
+        """,
+    ).tag(config=True)
+
+    fpga_wait_line = Bool(
+        True,
+        help="""Place spawns waiting for the same board type first come, first served.
+
+        The hub makes a waiting spawn's pod only when its turn comes (the
+        front of the line always has its pod at the scheduler), and its
+        progress says its place in line and how many boards are in use.
+        Off: every pod is made at once and the scheduler picks among them.
+        """,
+    ).tag(config=True)
+
+    fpga_wait_timeout = Float(
+        0.0,
+        help="""Seconds a spawn may wait in the line before it gives up (0: until start_timeout).
+
+        The whole start, line included, is still bounded by `start_timeout`.
+        """,
+    ).tag(config=True)
+
     fpga_idle_timeout = Integer(
         0,
         help="""Seconds an FPGA server may go without FPGA activity before it is stopped.
@@ -272,6 +310,23 @@ class FPGASettings(Configurable):
         if not math.isfinite(value) or not 0 <= value <= 3600:
             raise TraitError(
                 f"FPGASpawner.capacity_wait={value!r} must be between 0 and 3600 seconds"
+            )
+        return value
+
+    @validate("fpga_quotas")
+    def _valid_fpga_quotas(self, proposal: dict[str, Any]) -> dict:
+        try:  # board slugs are checked against the catalog, once it is parsed
+            parse_quotas(proposal["value"], QUOTAS_OPTION)
+        except QuotaError as e:
+            raise TraitError(str(e)) from None
+        return proposal["value"]
+
+    @validate("fpga_wait_timeout")
+    def _valid_fpga_wait_timeout(self, proposal: dict[str, Any]) -> float:
+        value = proposal["value"]
+        if not math.isfinite(value) or not 0 <= value <= 86_400:
+            raise TraitError(
+                f"FPGASpawner.fpga_wait_timeout={value!r} must be between 0 and 86400 seconds"
             )
         return value
 

@@ -37,6 +37,7 @@ from .capacity_watch import (
 from .catalog import CATALOG_KEYS, Board, CatalogError, catalog_from_config
 from .dra import claim_template, template_name
 from .dra_objects import ClaimTemplateError, delete_claim_template, write_claim_template
+from .fair_share import FairShare, follow_capacity
 from .form import escape_catalog_text, kubespawner_template_in_use
 from .hub_events import HUB_EVENTS
 from .placement import (
@@ -66,7 +67,7 @@ from .zero_config import SharedDiscovery, shared_discovery
 _logged: set[str] = set()
 
 
-class FPGASpawner(KubeSpawner, FPGASettings):
+class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
     """A KubeSpawner whose profiles can ask for FPGA boards or accelerator functions."""
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -87,6 +88,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         self._fpga_patch: tuple[Placement, PatchModels] | None = None
         self._admin_profile_list = self.profile_list
         self._capacity: CapacityWatch | None = None
+        self._ticket = None
+        self.quota_policy = self._combined_quotas()
         self._fpga_where = ""
         self._fpga_ready_at = 0.0
         self.fpga_claim_template = ""
@@ -105,12 +108,13 @@ class FPGASpawner(KubeSpawner, FPGASettings):
 
     def _start_capacity_watch(self) -> None:
         if self.capacity_watch:
-            self._capacity = shared_capacity_watch(
+            self._capacity = watch = shared_capacity_watch(
                 lambda: CapacityLedger.for_catalog(self.catalog),
                 (id(self.api), id(self.catalog)),
                 self.api,
                 self.log,
             )
+            follow_capacity(watch)
         # the hub's views (metrics, admin page) read the same catalog and watch
         hub_view.register(self.catalog, self._capacity)
         hub_metrics.install([self.catalog])
@@ -123,6 +127,10 @@ class FPGASpawner(KubeSpawner, FPGASettings):
         if not catalog:
             return
         self.catalog = catalog
+        try:
+            self.quota_policy = self._combined_quotas()
+        except CatalogError as e:
+            self.log.error("FPGA quotas do not fit the discovered boards: %s", e)
         try:
             self._binder_rules, self._binder_default = parse_binder_rules(
                 self.binder_rules, self.binder_default, catalog
@@ -148,7 +156,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
 
     def capacity_text(self, board: Board) -> str:
         cap = self.board_capacity(board)
-        return f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
+        text = f"{board.display_name}: {capacity_summary(cap)}" if cap is not None else ""
+        held = self.quota_text(board)
+        return f"{text}; {held}" if text and held else text or held
 
     async def wait_for_capacity(self) -> None:
         """Right after a hub (re)start, let the first node and pod listing land."""
@@ -291,6 +301,9 @@ class FPGASpawner(KubeSpawner, FPGASettings):
             raise UserOptionsRefused(str(e)) from None
         self._fpga_where = ""
         if self.fpga_placement is not None:
+            # waiting here, before kubespawner makes the pod, is what keeps the line's order
+            self.check_quota_and_join_line(self.fpga_placement)
+            await self.wait_for_turn(self.fpga_placement)
             self._fpga_where = placement_kind(self.fpga_placement, self.capacity_view())
             if self._fpga_where == "burst":
                 board = self.fpga_placement.board
@@ -397,6 +410,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                     message=f"the server did not start within {self.start_timeout} s",
                 )
             raise
+        finally:
+            self._leave_line()  # whatever the end of the start, this spawn leaves the line
         placement = self.fpga_placement
         if placement is not None:
             self._fpga_ready_at = time.time()
@@ -419,6 +434,7 @@ class FPGASpawner(KubeSpawner, FPGASettings):
 
     async def stop(self, now: bool = False) -> None:
         """kubespawner's stop; a server that held boards records the board-seconds."""
+        self._leave_line()
         held = self.held_boards()
         await super().stop(now)
         await self.delete_dra_template()
@@ -471,6 +487,8 @@ class FPGASpawner(KubeSpawner, FPGASettings):
                 "progress": 1,
                 "message": start_message(placement, self.board_capacity(placement.board)),
             }
+            async for event in self._line_progress(placement):
+                yield event
         async for event in super().progress():
             raw = event.get("raw_event")
             if placement is not None and raw:

@@ -90,6 +90,12 @@ class FPGARequest:
     accelerator_replicas: int = 0
     xclbin_path: tuple[str, ...] = DEFAULT_XCLBIN_PATH
     emulation: bool = False
+    slots_per_board: int = 1
+    """Above 1 the pod holds ``count`` slots of a board shared with other servers."""
+
+    @property
+    def shared(self) -> bool:
+        return self.slots_per_board > 1
 
     def to_env(self) -> dict[str, str]:
         env = {
@@ -105,6 +111,8 @@ class FPGARequest:
         }
         if self.emulation:
             env[ENV_EMULATION] = "1"
+        if self.slots_per_board > 1:  # absent means whole boards
+            env[ENV_SLOTS_PER_BOARD] = str(self.slots_per_board)
         # Unset facts are left out rather than written empty: absent means unknown.
         return {k: v for k, v in env.items() if v}
 
@@ -135,6 +143,10 @@ class FPGARequest:
         except ValueError:
             replicas = 0
         path = tuple(p for p in env.get(ENV_XCLBIN_PATH, "").split(os.pathsep) if p)
+        try:
+            slots = max(1, int(env.get(ENV_SLOTS_PER_BOARD) or 1))
+        except ValueError:
+            slots = 1  # garbled: read as whole boards, as an absent value is
         return cls(
             board=board,
             count=count,
@@ -146,6 +158,7 @@ class FPGARequest:
             accelerator_replicas=replicas,
             xclbin_path=path or DEFAULT_XCLBIN_PATH,
             emulation=env.get(ENV_EMULATION, "") == "1",
+            slots_per_board=slots,
         )
 
 

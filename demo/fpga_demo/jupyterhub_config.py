@@ -16,7 +16,6 @@ from fpga_spawner import check_config
 from fpga_spawner.admin_page import admin_handlers
 from fpga_spawner.hub_metrics import install as install_fpga_metrics
 from fpga_spawner.hub_setup import configure_hub
-from fpga_spawner.reclaim import last_activity as reclaim_last_activity
 
 c = get_config()  # noqa: F821 - provided by JupyterHub
 
@@ -81,7 +80,7 @@ configure_hub(
 c.JupyterHub.spawner_class = "fpga"
 
 # The FPGA admin page (/hub/fpga/admin), for users with JupyterHub's admin-ui scope.
-c.JupyterHub.extra_handlers = admin_handlers(last_activity=reclaim_last_activity)
+c.JupyterHub.extra_handlers = admin_handlers()
 # DEMO ONLY: /hub/metrics without a token, as a local Prometheus would scrape it.
 # A real deployment keeps JupyterHub's default (a token with the read:metrics scope).
 c.JupyterHub.authenticate_prometheus = False

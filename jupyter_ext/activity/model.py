@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from ..contract import FPGARequest
+
 SCHEMA_VERSION = 1
 MAX_XCLBINS = 8
 """Loaded xclbins kept per record (newest first): a record's size is bounded whatever runs."""
@@ -301,17 +303,13 @@ def max_age_line(idle: Idle) -> str:
     )
 
 
-def shared_line(env: Mapping[str, str], count: int = 1) -> str:
-    """ "shared board: 1 of 4 slots" when the board is offered as slots ("" otherwise)."""
-    from ..contract import ENV_SLOTS_PER_BOARD
+def shared_line(request: FPGARequest | None) -> str:
+    """ "shared board: 1 of 4 slots" when the board is offered as slots ("" otherwise).
 
-    raw = env.get(ENV_SLOTS_PER_BOARD, "").strip()
-    try:
-        slots = int(raw)
-    except ValueError:
-        return f"{ENV_SLOTS_PER_BOARD}={raw!r} is not a whole number; slots unknown." if raw else ""
-    if slots <= 1:
+    The contract's :class:`~jupyter_ext.contract.FPGARequest` is the one reader
+    of the slot count, so the pod and the devices API agree on it.
+    """
+    if request is None or not request.shared:
         return ""
-    held = max(count, 1)
-    return (f"shared board: {held} of {slots} slots (other servers may use the board's "
-            "other slots; this notebook's calls are serialised).")  # fmt: skip
+    return (f"shared board: {max(request.count, 1)} of {request.slots_per_board} slots (other "
+            "servers may use the board's other slots; this notebook's calls are serialised).")  # fmt: skip

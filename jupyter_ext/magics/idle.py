@@ -48,13 +48,9 @@ def pod_idle(environ: Mapping[str, str] | None = None, now: float | None = None)
 def notices(environ: Mapping[str, str] | None = None) -> list[str]:
     """The lines ``%fpga status`` adds: idle time and stop, maximum age, shared board."""
     env = os.environ if environ is None else environ
-    from ..contract import ENV_COUNT
+    from ..contract import FPGARequest
 
-    try:
-        count = int(env.get(ENV_COUNT, "1"))
-    except ValueError:
-        count = 1
-    lines = [shared_line(env, count)]
+    lines = [shared_line(FPGARequest.from_env(env))]
     limits = limits_from_env(env)
     if limits.idle_timeout is not None or limits.max_age is not None:
         idle = pod_idle(env)

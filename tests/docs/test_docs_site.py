@@ -18,6 +18,8 @@ PAGES = [
     "quickstart",
     "admin-guide",
     "dra",
+    "shared-boards",
+    "quotas",
     "metrics",
     "idle-reclaim",
     "config-reference",

@@ -20,7 +20,8 @@ U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 # what the AMD device plugin advertises for an AWS F2 with the Small Shell
 F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
 U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
-BOARDS = {"u250": U250, "u280": U280, "f2": F2}
+U55C = "amd.com/xilinx_u55c_gen3x16_xdma_base_3-0"  # shared as 2 slots: counted in slots
+BOARDS = {"u250": U250, "u280": U280, "u55c": U55C, "f2": F2}
 
 
 def holders(hub, resource: str) -> list[str]:
@@ -234,3 +235,63 @@ def test_capacity_is_right_after_a_hub_restart(hub):
     assert hub.metric("jupyterhub_fpga_board_seconds_total", board="f2") > 0
     assert hub.metric("jupyterhub_fpga_bursts_total", node_group="f2-cloud") == 0
     assert {s: g["in_use"] for s, g in boards_gauge(hub).items()} == dict.fromkeys(BOARDS, 0)
+
+
+def slot_ids(pod: dict) -> list[str]:
+    """The device units the kubelet gave the pod (its container's allocatedResourcesStatus)."""
+    statuses = pod["status"].get("containerStatuses") or []
+    return [
+        unit["resourceID"]
+        for status in statuses
+        for resource in status.get("allocatedResourcesStatus") or []
+        if resource["name"] == U55C
+        for unit in resource["resources"]
+    ]
+
+
+def test_two_users_share_the_u55c_and_a_third_is_told_how_many_slots_are_free(hub):
+    """The demo's U55C is shared as 2 slots (the AMD plugin's VirtualDev/VirtualNum)."""
+    assert "AMD Alveo U55C: 2 of 2 slots free on 1 board" in hub.spawn_page("grace")
+    for user in ("grace", "heidi"):
+        response = hub.spawn(user, {"profile": "u55c"})
+        assert response.status_code in (201, 202, 500), response.text
+    for user in ("grace", "heidi"):
+        hub.wait_ready(user)
+    pods = {user: hub.pod(user) for user in ("grace", "heidi")}
+    assert {p["spec"]["nodeName"] for p in pods.values()} == {"onprem-u55c-1"}
+    assert all(container(p)["resources"]["limits"] == {U55C: "1"} for p in pods.values())
+    # one board, a slot each
+    assert sorted(slot_ids(pods["grace"]) + slot_ids(pods["heidi"])) == [
+        "fpga0-slot0",
+        "fpga0-slot1",
+    ]
+    # each server knows its board is shared, and by how many, and its devices API says so
+    assert server_env("grace")["FPGA_SLOTS_PER_BOARD"] == "2"
+    token = hub.request("POST", "/users/grace/tokens", json={}).json()["token"]
+    answer = requests.get(
+        f"{hub.stack.url}/user/grace/fpga/api/devices",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["requested"]["slots_per_board"] == 2
+
+    assert "AMD Alveo U55C: 0 of 2 slots free on 1 board" in hub.spawn_page("ivan")
+    response = hub.spawn("ivan", {"profile": "u55c"})
+    assert response.status_code in (202, 500), response.text
+    messages = hub.progress("ivan", until="The scheduler says")
+    assert messages[-1].startswith(
+        "0 of 2 slots free on 1 AMD Alveo U55C: 2 held by other servers; "
+        "this request waits up to 25 s."
+    ), messages[-1]
+    assert any(
+        m.startswith("Requesting 1 slot of a shared AMD Alveo U55C (2 slots per board)")
+        for m in messages
+    ), messages
+
+    freed = slot_ids(pods["grace"])
+    hub.stop("grace")
+    hub.wait_ready("ivan")
+    assert slot_ids(hub.pod("ivan")) == freed
+    hub.stop("heidi")
+    hub.stop("ivan")

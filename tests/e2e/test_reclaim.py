@@ -2,7 +2,8 @@
 
 The hub runs the demo configuration with the limits shortened through its
 FPGA_DEMO_* variables. Three servers start together: an FPGA server whose
-board nobody uses is warned about on its owner's home page, then stopped,
+board nobody uses is warned about on its owner's home page and in a running
+notebook, then stopped,
 and the home page says why; an FPGA server whose owner runs a `%fpga` cell
 lives on past that stop; a CPU server is left running.
 """
@@ -68,8 +69,11 @@ def user_token(hub: Hub, user: str) -> dict[str, str]:
     return {"Authorization": f"token {token}"}
 
 
-def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> None:
-    """Run ``code`` in a new kernel of the user's server, as a notebook cell would."""
+def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> str:
+    """Run ``code`` in a new kernel of the user's server, as a notebook cell would.
+
+    Returns what the cell showed: its streams and the plain text of its displays.
+    """
     base = f"{hub.stack.url}/user/{user}/"
     headers = user_token(hub, user)
     kernel = requests.post(
@@ -82,6 +86,7 @@ def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> None:
         timeout=timeout,
     )
     msg_id = uuid.uuid4().hex
+    shown: list[str] = []
     content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                "allow_stdin": False, "stop_on_error": True}  # fmt: skip
     header = {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
@@ -96,8 +101,12 @@ def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> None:
                 continue
             kind = msg["header"]["msg_type"]
             assert kind != "error", "\n".join(msg["content"]["traceback"])
+            if kind == "stream":
+                shown.append(msg["content"]["text"])
+            elif kind in ("display_data", "execute_result"):
+                shown.append(msg["content"]["data"].get("text/plain", ""))
             if kind == "status" and msg["content"]["execution_state"] == "idle":
-                return
+                return "".join(shown)
         raise AssertionError(f"the cell did not finish within {timeout} s")
     finally:
         ws.close()
@@ -147,6 +156,12 @@ def test_idle_fpga_server_is_warned_then_stopped_and_told_why(hub):
         r"Your FPGA server stops at \d\d:\d\d UTC \(in \d+ seconds?\) unless the FPGA is used\.",
         warned[0],
     ), warned
+    # the running notebook says so too: a cell that does not use the FPGA (and so
+    # does not postpone the stop) shows the warning once
+    shown = run_cell(hub, "idle-ida", "%load_ext jupyter_ext\nprint('plain cell')")
+    assert "plain cell" in shown
+    assert re.search(r"WARNING: FPGA idle for .*; this server stops in .* unless the FPGA is used",
+                     shown), shown  # fmt: skip
     # carl's page has nothing to say: his server holds no FPGA
     assert notices(hub.login("cpu-carl").get(home, timeout=30).text) == []
 

@@ -25,7 +25,7 @@ from tests.support.emulator import DEMO_YAML, U250, VU47P, pod_body
 def test_demo_cluster_describes_a_hybrid_fpga_cluster():
     spec = load_cluster_file(DEMO_YAML)
     nodes = {n.name: n.template for n in spec.nodes}
-    assert set(nodes) == {"onprem-u250-1", "onprem-u280-1", "onprem-cpu-1"}
+    assert set(nodes) == {"onprem-u250-1", "onprem-u280-1", "onprem-u55c-1", "onprem-cpu-1"}
     assert nodes["onprem-u250-1"].allocatable[U250] == "1"
     assert nodes["onprem-u250-1"].taints == [
         {"key": "fpga.jupyterhub.io/fpga", "value": "present", "effect": "NoSchedule"}
@@ -117,6 +117,7 @@ async def test_command_line_serves_and_writes_a_kubeconfig(tmp_path):
             "onprem-cpu-1",
             "onprem-u250-1",
             "onprem-u280-1",
+            "onprem-u55c-1",
         ]
     finally:
         proc.send_signal(signal.SIGTERM)

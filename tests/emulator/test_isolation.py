@@ -112,9 +112,9 @@ async def test_sigkill_of_the_emulator_leaves_no_user_process(tmp_path):
 async def test_an_address_held_elsewhere_is_never_handed_out(make_cluster, tmp_path):
     """Held by another emulator's lease, or listened on by a process left behind."""
     leases = AddressLeases()
-    held = [ip for ip in (f"127.0.16.{n}" for n in range(2, 6)) if leases.acquire(ip)]
+    held = [ip for ip in (f"127.0.4.{n}" for n in range(2, 6)) if leases.acquire(ip)]
     squatter = socket.socket()
-    squatter.bind(("127.0.16.6", 0))
+    squatter.bind(("127.0.4.6", 0))
     squatter.listen()
     try:
         spec = copy.deepcopy(SMALL)
@@ -129,7 +129,7 @@ async def test_an_address_held_elsewhere_is_never_handed_out(make_cluster, tmp_p
         )
         ips = {cluster.store.get("pods", "jhub", n)["status"]["podIP"] for n in "abc"}
         assert len(ips) == 3
-        assert not ips & {*held, "127.0.16.6"}
+        assert not ips & {*held, "127.0.4.6"}
     finally:
         squatter.close()
         leases.release_all()

@@ -174,11 +174,16 @@ async def test_a_burst_is_recorded_with_its_node_group(recorded):
 
 
 def test_admin_handlers_take_functions_or_none():
+    from fpga_spawner import reclaim, waitline
     from fpga_spawner.admin_page import admin_handlers
 
     paths = [h[0] for h in admin_handlers()]
     assert paths == [r"/fpga/admin/?", r"/fpga/admin/data"]
     assert admin_handlers(waiting=dict, last_activity=lambda u, s: None)[1][2]["waiting"] is dict
+    defaults = admin_handlers()[0][2]
+    assert defaults["waiting"] is waitline.snapshot
+    assert defaults["last_activity"] is reclaim.last_activity
+    assert admin_handlers(waiting=None)[0][2]["waiting"] is None
     with pytest.raises(ValueError, match=r"admin_handlers\(waiting=...\) must be a function"):
         admin_handlers(waiting={"u250": []})
     with pytest.raises(ValueError, match="fpga_spawner.reclaim.last_activity"):

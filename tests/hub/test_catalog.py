@@ -86,7 +86,16 @@ def test_intel_boards_take_the_plugins_names_and_webhook_aliases(resource):
 def test_the_demo_cluster_offers_every_board_the_demo_catalog_requests(repo_root):
     catalog = parse_catalog(**load_catalog_file(repo_root / "demo/fpga_demo/catalog.yaml"))
     cluster = yaml.safe_load((repo_root / "demo/fpga_demo/emulator/clusters/demo.yaml").read_text())
-    on_nodes = {r for node in cluster["nodes"] for r in node["allocatable"]}
+    on_nodes = {
+        r
+        for node in cluster["nodes"]
+        for r in [*node["allocatable"], *node.get("virtualDevices", {})]
+    }
+    shared_on_nodes = {
+        r: entry["slotsPerBoard"]
+        for node in cluster["nodes"]
+        for r, entry in node.get("virtualDevices", {}).items()
+    }
     tag = "k8s.io/cluster-autoscaler/node-template/resources/"
     in_groups = {
         key.removeprefix(tag)
@@ -97,6 +106,9 @@ def test_the_demo_cluster_offers_every_board_the_demo_catalog_requests(repo_root
     assert {b.resource for b in catalog.boards if b.location == "on-premises"} <= on_nodes
     assert {b.resource for b in catalog.boards if b.location == "cloud"} <= in_groups
     assert catalog.board("f2").resource == F2
+    # a shared board is offered with as many slots as the device plugin splits it into
+    assert {b.resource: b.slots_per_board for b in catalog.boards if b.shared} == shared_on_nodes
+    assert shared_on_nodes, "the demo has a shared board"
 
 
 @pytest.mark.parametrize(

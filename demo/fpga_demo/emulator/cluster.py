@@ -131,6 +131,7 @@ class EmulatedCluster:
         for device_class in self.spec.device_classes:
             self.api.create("deviceclasses", None, device_class)
         for node in self.spec.nodes:
+            self.kubelet.devices.set_layout(node.name, node.template.slots_per_board)
             self.add_node_object(node_manifest(node.name, node.template))
             self.publish_devices(node.name, node.template)
         self.scheduler.start()
@@ -173,6 +174,7 @@ class EmulatedCluster:
 
     # -- nodes -------------------------------------------------------------------------------
     def _group_node(self, name: str, group: NodeGroupSpec) -> dict:
+        self.kubelet.devices.set_layout(name, group.template.slots_per_board)
         return node_manifest(name, group.template, {GROUP_LABEL: group.name})
 
     def add_node_object(self, manifest: Mapping[str, Any]) -> dict:

@@ -58,6 +58,8 @@ class DraDevice:
     attributes: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     """What the driver's CDI spec would put into a container given the device."""
+    slots_per_board: dict[str, int] = field(default_factory=dict)
+    """Shared boards: resource -> units per board (the AMD plugin's VirtualNum)."""
 
 
 @dataclass
@@ -82,6 +84,8 @@ class KubeletOptions:
     state_dir: str | None = None
     container_start_delay_seconds: float = 0.0
     restart_backoff_seconds: float = 10.0
+    machine_wide_addresses: bool = True
+    """Lease pod addresses machine-wide (false: unique within this emulator only)."""
 
 
 @dataclass
@@ -207,6 +211,7 @@ class _Reader:
                 template.allocatable.setdefault(name, amount)
             template.labels.setdefault("node.kubernetes.io/instance-type", instance)
         self.asg_tags(data.get("asgTags"), f"{where}.asgTags", template)
+        self.virtual_devices(data.get("virtualDevices"), f"{where}.virtualDevices", template)
         return template
 
     def dra(self, value: Any, where: str) -> list[DraDevice]:
@@ -235,6 +240,35 @@ class _Reader:
             env = {str(k): str(v) for k, v in self.mapping(raw.get("env"), where).items()}
             devices.append(DraDevice(driver, name, attributes, env))
         return devices
+
+    def virtual_devices(self, value: Any, where: str, template: NodeTemplate) -> None:
+        """Boards a device plugin offers as several units each (AMD: VirtualDev, VirtualNum).
+
+        ``{resource: {boards: 1, slotsPerBoard: 4}}`` advertises 4 units of the
+        resource, and the kubelet hands them out as slots of that board.
+        """
+        for name, entry in self.mapping(value, where).items():
+            here = f"{where}[{name!r}]"
+            if not is_extended_resource(str(name)):
+                raise self.fail(here, "must be an extended resource name (domain/name)")
+            entry = self.mapping(entry, here)
+            self.known(entry, here, {"boards", "slotsPerBoard"})
+            numbers = {}
+            for key, top in (("boards", 10_000), ("slotsPerBoard", 256)):
+                number = entry.get(key)
+                if (
+                    not isinstance(number, int)
+                    or isinstance(number, bool)
+                    or not 1 <= number <= top
+                ):
+                    raise self.fail(
+                        f"{here}.{key}", f"must be a whole number 1 to {top}, got {number!r}"
+                    )
+                numbers[key] = number
+            if str(name) in template.allocatable:
+                raise self.fail(here, "also given under allocatable; give it in one place")
+            template.allocatable[str(name)] = str(numbers["boards"] * numbers["slotsPerBoard"])
+            template.slots_per_board[str(name)] = numbers["slotsPerBoard"]
 
     def asg_tags(self, value: Any, where: str, template: NodeTemplate) -> None:
         """cluster-autoscaler's AWS node-template tags: resources/, label/, taint/."""
@@ -268,6 +302,7 @@ NODE_KEYS = {
     "instanceType",
     "asgTags",
     "dra",
+    "virtualDevices",
 }
 
 
@@ -355,6 +390,7 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
             "stateDir",
             "containerStartDelaySeconds",
             "restartBackoffSeconds",
+            "machineWideAddresses",
         },
     )
     command = kubelet.get("defaultCommand", ["jupyterhub-singleuser"])
@@ -370,6 +406,7 @@ def parse_cluster(data: Any, source: str = "<cluster>") -> ClusterSpec:
         restart_backoff_seconds=r.number(
             kubelet.get("restartBackoffSeconds", 10), "kubelet.restartBackoffSeconds", 0.01
         ),
+        machine_wide_addresses=kubelet.get("machineWideAddresses", True) is not False,
     )
     sched = r.mapping(data.get("scheduler"), "scheduler")
     r.known(sched, "scheduler", {"unschedulableRetrySeconds"})

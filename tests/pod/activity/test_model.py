@@ -18,6 +18,7 @@ from jupyter_ext.activity.model import (
     retire,
     shared_line,
 )
+from jupyter_ext.contract import FPGARequest
 
 T0 = 1_790_000_000.0
 
@@ -119,7 +120,11 @@ def test_without_an_idle_timeout_nothing_is_said():
 
 
 def test_shared_board_line():
-    assert shared_line({"FPGA_SLOTS_PER_BOARD": "4"}, 1).startswith("shared board: 1 of 4 slots")
-    assert shared_line({"FPGA_SLOTS_PER_BOARD": "1"}) == ""
-    assert shared_line({}) == ""
-    assert "not a whole number" in shared_line({"FPGA_SLOTS_PER_BOARD": "four"})
+    def line(**env: str) -> str:
+        return shared_line(FPGARequest.from_env({"FPGA_BOARD": "u55c", **env}))
+
+    assert line(FPGA_SLOTS_PER_BOARD="4").startswith("shared board: 1 of 4 slots")
+    assert line(FPGA_SLOTS_PER_BOARD="1") == ""
+    assert line() == ""
+    assert line(FPGA_SLOTS_PER_BOARD="four") == ""  # garbled reads as whole boards
+    assert shared_line(None) == ""

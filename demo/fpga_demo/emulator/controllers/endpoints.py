@@ -94,16 +94,22 @@ class EndpointsController:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._dirty: set[str] = set()
+        # Pods matter only where some Service could select them: a pod change in a
+        # namespace without Services costs nothing (10,000s of batch pods stay cheap).
+        self._with_services: set[str] = set()
         store.add_listener(self._on_change)
 
     def start(self) -> None:
-        self._dirty |= set(self.store.namespaces_of("services"))
+        self._with_services |= set(self.store.namespaces_of("services"))
+        self._dirty |= self._with_services
         self._schedule()
 
     def _on_change(self, plural: str, kind: str, obj: dict, prev: dict | None) -> None:
         if plural in ("pods", "services"):
             namespace = obj["metadata"].get("namespace")
-            if namespace:
+            if plural == "services" and namespace:
+                self._with_services.add(namespace)
+            if namespace and namespace in self._with_services:
                 self._dirty.add(namespace)
                 self._schedule()
 

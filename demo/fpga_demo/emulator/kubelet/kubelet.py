@@ -3,7 +3,7 @@
 It watches the store like a real kubelet watches its pods: a pod bound to a
 node gets a PodWorker; a deletionTimestamp starts graceful termination; a pod
 removed outright (grace 0, its node deleted) is killed at once. It also plays
-the node IPAM controller: each node gets a /20 of 127.0.0.0/8 as its podCIDR and
+the node IPAM controller: each node gets a /22 of 127.0.0.0/8 as its podCIDR and
 each pod its own loopback address from it, so pod servers can all use 8888.
 Addresses are leased machine-wide (addresses.py), so emulators running side
 by side never give two pods the same address.
@@ -25,6 +25,7 @@ from ..events import EventRecorder
 from ..scheduler.fit import is_terminal
 from .addresses import AddressLeases, listening_addresses
 from .admission import admit
+from .devices import Assignment, DeviceManager
 from .exec import ExecContext
 from .pod_worker import PodWorker
 from .reaper import Reaper
@@ -53,6 +54,8 @@ class Kubelet:
         self.logs_dir = self.state_dir / "logs"
         self.claims_dir = self.state_dir / "claims"
         self.workers: dict[str, PodWorker] = {}
+        # the same workers by node: admission looks at one node's pods, not every pod's
+        self._on_node: dict[str, dict[str, PodWorker]] = {}
         self._node_index: dict[str, int] = {}
         self._used_index: set[int] = set()
         self._next_index = 1
@@ -60,14 +63,17 @@ class Kubelet:
         self._next_ip: dict[str, int] = {}
         self.leases = AddressLeases()
         self.reaper = Reaper()
+        self.devices = DeviceManager()
         self._tasks: set[asyncio.Task] = set()
         self.running = False
         store.add_listener(self._on_change)
 
     # -- node IPAM ----------------------------------------------------------------
-    # All of 127.0.0.0/8 is loopback. Each node gets a /20 of it (4,094 pod
-    # addresses), so thousands of nodes fit: node n owns 127.0.0.0 + n * 4096.
-    BLOCK = 4096
+    # All of 127.0.0.0/8 is loopback. Each node gets a /22 of it (1,022 pod
+    # addresses, far above Kubernetes' default of 110 pods per node), so 16,383
+    # nodes fit: node n owns 127.0.0.0 + n * 1024.
+    BLOCK = 1024
+    PREFIX = 22
     MAX_NODES = (1 << 24) // BLOCK - 1
 
     def _register_node(self, node: dict) -> None:
@@ -82,7 +88,7 @@ class Kubelet:
             index = self._free_index()
         self._node_index[name] = index
         self._used_index.add(index)
-        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/20")
+        block = ipaddress.ip_network(f"{LOOPBACK + index * self.BLOCK}/{self.PREFIX}")
 
         def assign(n: dict) -> None:
             n.setdefault("spec", {})["podCIDR"] = str(block)
@@ -109,12 +115,18 @@ class Kubelet:
         """The pod's own loopback address from its node's podCIDR, leased machine-wide."""
         base = LOOPBACK + self._node_index[node] * self.BLOCK
         self._ips.setdefault(node, {})
-        busy = listening_addresses()
+        # kubelet.machineWideAddresses: false keeps addresses unique within this
+        # emulator only, for clusters of 100,000 pods whose containers never run
+        # (a lease is an open file and a scan of the host's sockets per pod).
+        leased = self.options.machine_wide_addresses
+        busy = listening_addresses() if leased else set()
+        taken = set() if leased else set(self._ips[node].values())
         offset = self._next_ip.get(node, 1)
         for _ in range(self.BLOCK):
             offset = offset + 1 if offset < self.BLOCK - 2 else 2
             ip = str(base + offset)
-            if self.leases.acquire(ip, busy):
+            free = self.leases.acquire(ip, busy) if leased else ip not in taken
+            if free:
                 self._next_ip[node] = offset
                 self._ips[node][uid] = ip
                 return ip
@@ -137,6 +149,7 @@ class Kubelet:
         if plural == "nodes":
             if kind == "DELETED":
                 self._used_index.discard(self._node_index.pop(obj["metadata"]["name"], -1))
+                self.devices.forget_node(obj["metadata"]["name"])
                 self._spawn(self._node_gone(obj["metadata"]["name"]))
             elif obj["metadata"]["name"] not in self._node_index:
                 self._register_node(obj)
@@ -153,6 +166,7 @@ class Kubelet:
         if kind == "DELETED":
             if worker is not None:
                 self.workers.pop(uid, None)
+                self._on_node.get(worker.node, {}).pop(uid, None)
                 if not worker.terminating:
                     self._spawn(worker.kill_now())
             return
@@ -165,8 +179,12 @@ class Kubelet:
             if rejection is not None:
                 self._reject(obj, node, *rejection)
                 return
-            worker = PodWorker(self, obj)
+            devices = self._allocate_devices(obj, node)
+            if devices is None:
+                return
+            worker = PodWorker(self, obj, devices)
             self.workers[uid] = worker
+            self._on_node.setdefault(node, {})[uid] = worker
             worker.start()
         elif (
             worker is not None and "deletionTimestamp" in obj["metadata"] and not worker.terminating
@@ -180,10 +198,29 @@ class Kubelet:
             return None
         running = (
             self.store.get("pods", w.namespace, w.name)
-            for w in self.workers.values()
-            if w.node == node_name
+            for w in self._on_node.get(node_name, {}).values()
         )
         return admit(pod, node, [p for p in running if p is not None])
+
+    def _allocate_devices(self, pod: dict, node_name: str) -> Assignment | None:
+        """The device plugin's units for the pod's containers (None: the pod was rejected)."""
+        node = self.store.get("nodes", None, node_name) or {}
+        status = node.get("status") or {}
+        allocatable = status.get("allocatable") or status.get("capacity") or {}
+        live = {
+            w.uid
+            for w in self._on_node.get(node_name, {}).values()
+            if not w.terminating and not w.finished()
+        }
+        devices = self.devices.allocate(node_name, pod, allocatable, live)
+        if devices is None:  # the kubelet's words when a device plugin has too few units
+            self._reject(
+                pod,
+                node_name,
+                "UnexpectedAdmissionError",
+                "Allocate failed due to requested number of devices unavailable",
+            )
+        return devices
 
     def _reject(self, pod: dict, node: str, reason: str, message: str) -> None:
         """The kubelet's rejectPod: phase Failed with its reason, and a Warning event."""
@@ -227,6 +264,7 @@ class Kubelet:
         self.running = False
         workers = list(self.workers.values())
         self.workers.clear()
+        self._on_node.clear()
         await asyncio.gather(*(w.kill_now() for w in workers), return_exceptions=True)
         for task in list(self._tasks):
             task.cancel()

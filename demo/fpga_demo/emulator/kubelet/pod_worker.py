@@ -18,6 +18,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..clock import now_rfc3339
+from .devices import Assignment, allocated_status
 from .exec import ExecContext
 from .podenv import (
     ContainerConfigError,
@@ -42,7 +43,7 @@ RETRY_SECONDS = 1.0
 
 
 class PodWorker:
-    def __init__(self, kubelet: Kubelet, pod: dict) -> None:
+    def __init__(self, kubelet: Kubelet, pod: dict, devices: Assignment | None = None) -> None:
         self.k = kubelet
         meta = pod["metadata"]
         self.namespace, self.name, self.uid = meta["namespace"], meta["name"], meta["uid"]
@@ -66,6 +67,10 @@ class PodWorker:
             self.states[c["name"]] = _waiting(
                 c, "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
             )
+            if (devices or {}).get(c["name"]):
+                self.states[c["name"]]["allocatedResourcesStatus"] = allocated_status(
+                    devices[c["name"]]  # type: ignore[index]
+                )
         self.restart_policy = spec.get("restartPolicy", "Always")
         self.task: asyncio.Task | None = None
 
@@ -419,8 +424,13 @@ class PodWorker:
             for name in [*self.init_states, *self.states]:
                 kill_marked(f"{self.uid}/{name}")
 
+    def finished(self) -> bool:
+        """Every container has ended for good: the pod's devices are free again."""
+        return self._phase() in ("Succeeded", "Failed")
+
     def cleanup(self) -> None:
         self.k.release_ip(self.node, self.uid)
+        self.k.devices.release(self.node, self.uid)
         shutil.rmtree(self.pod_dir / "volumes", ignore_errors=True)  # secret files must not linger
 
 

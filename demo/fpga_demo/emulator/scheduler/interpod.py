@@ -64,14 +64,14 @@ class InterPodContext:
         self.pods: list[Mapping[str, Any]] = [
             p for p in pods if (p.get("spec") or {}).get("nodeName")
         ]
-        # Only bound pods with required anti-affinity can keep a pod off a node: kept
-        # apart, so a pass over thousands of nodes does not visit every pod per node.
-        self.repelling = [p for p in self.pods if _terms(p, "podAntiAffinity", REQUIRED)]
+        # the few placed pods with required anti-affinity, which every node check
+        # must consult: scanning all placed pods per node costs pods x nodes
+        self._repelling = [p for p in self.pods if _terms(p, "podAntiAffinity", REQUIRED)]
 
     def add(self, pod: Mapping[str, Any]) -> None:
         self.pods.append(pod)
         if _terms(pod, "podAntiAffinity", REQUIRED):
-            self.repelling.append(pod)
+            self._repelling.append(pod)
 
     def _namespaces_match(self, term: Mapping[str, Any], owner_ns: str, other_ns: str) -> bool:
         names = term.get("namespaces") or []
@@ -126,7 +126,7 @@ class InterPodContext:
                 for p in self._term_pods(term, namespace)
             ):
                 return ANTI_AFFINITY_REASON
-        for existing in self.repelling:
+        for existing in self._repelling:
             for term in _terms(existing, "podAntiAffinity", REQUIRED):
                 if (
                     self._namespaces_match(
