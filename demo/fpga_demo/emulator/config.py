@@ -47,6 +47,8 @@ class NodeTemplate:
     unschedulable: bool = False
     dra: list[DraDevice] = field(default_factory=list)
     """Devices a DRA driver on the node publishes in a ResourceSlice."""
+    slots_per_board: dict[str, int] = field(default_factory=dict)
+    """Shared boards: resource -> units per board (the AMD plugin's VirtualNum)."""
 
 
 @dataclass
@@ -58,8 +60,6 @@ class DraDevice:
     attributes: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     """What the driver's CDI spec would put into a container given the device."""
-    slots_per_board: dict[str, int] = field(default_factory=dict)
-    """Shared boards: resource -> units per board (the AMD plugin's VirtualNum)."""
 
 
 @dataclass
