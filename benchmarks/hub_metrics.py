@@ -37,35 +37,18 @@ from fpga_spawner.capacity import CapacityLedger, PodOwner  # noqa: E402
 from fpga_spawner.catalog import parse_catalog  # noqa: E402
 from fpga_spawner.hub_events import HUB_EVENTS  # noqa: E402
 from fpga_spawner.hub_metrics import install  # noqa: E402
+from tests.support.catalogs import F2, F2_INSTANCE, U250, U280, onprem_and_cloud  # noqa: E402
 
 NODES, PODS, FPGA_PODS, EVENTS, RUNS = 2000, 20_000, 4000, 1000, 200
 LIMIT_MS = 20.0
-U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
-U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
-F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
 RESOURCES = (U250, U280, F2)
 CATALOG = parse_catalog(
-    boards=[
-        {"slug": "u250", "plugin": "amd", "resource": U250},
-        {"slug": "u280", "plugin": "amd", "resource": U280},
-        {
-            "slug": "f2",
-            "plugin": "amd",
-            "resource": F2,
-            "location": "cloud",
-            "node_group": "f2-cloud",
-            "max_per_user": 2,
-        },
-    ],
-    node_groups=[
-        {
-            "name": "f2-cloud",
-            "board": "f2",
-            "boards_per_node": 2,
-            "max_nodes": 1000,
-            "node_labels": {"node.kubernetes.io/instance-type": "f2.12xlarge"},
-        }
-    ],
+    **onprem_and_cloud(
+        more_boards=({"slug": "u280", "plugin": "amd", "resource": U280},),
+        max_nodes=1000,
+        node_labels=F2_INSTANCE,
+        accelerators=False,
+    )
 )
 
 

@@ -14,7 +14,8 @@ from fpga_spawner.capacity_watch import CapacityWatch
 from fpga_spawner.hub_events import HUB_EVENTS, HubEvents
 from fpga_spawner.refusals import UserOptionsRefused
 from fpga_spawner.render import make_spawner
-from tests.hub.test_hub_metrics import CATALOG, F2, U250
+from tests.hub.test_hub_metrics import CATALOG
+from tests.support.catalogs import U250, onprem_and_cloud
 from tests.support.spawner import catalog_config
 
 T0 = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc).timestamp()
@@ -121,21 +122,7 @@ def recorded():
 
 
 def demo_like_config():
-    return catalog_config(
-        boards=[
-            {"slug": "u250", "plugin": "amd", "resource": U250},
-            {
-                "slug": "f2",
-                "plugin": "amd",
-                "resource": F2,
-                "location": "cloud",
-                "node_group": "f2-cloud",
-                "max_per_user": 2,
-            },
-        ],
-        accelerators=[{"name": "vision.stereo_bm", "boards": {"u250": 4, "f2": 2}}],
-        node_groups=[{"name": "f2-cloud", "board": "f2", "boards_per_node": 2, "max_nodes": 3}],
-    )
+    return catalog_config(**onprem_and_cloud())
 
 
 async def test_refused_options_and_placements_are_recorded(recorded):

@@ -12,32 +12,9 @@ from fpga_spawner.hub_events import HubEvents
 from fpga_spawner.hub_metrics import HubMetrics, node_group_of
 from fpga_spawner.hub_view import LiveCatalog
 from fpga_spawner.placement import Placement, place_accelerator, placement_kind
+from tests.support.catalogs import F2, F2_INSTANCE, U250, onprem_and_cloud
 
-U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
-F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
-CATALOG = parse_catalog(
-    boards=[
-        {"slug": "u250", "plugin": "amd", "resource": U250, "max_per_user": 2},
-        {
-            "slug": "f2",
-            "plugin": "amd",
-            "resource": F2,
-            "location": "cloud",
-            "node_group": "f2-cloud",
-            "max_per_user": 2,
-        },
-    ],
-    accelerators=[{"name": "vision.stereo_bm", "boards": {"u250": 4, "f2": 2}}],
-    node_groups=[
-        {
-            "name": "f2-cloud",
-            "board": "f2",
-            "boards_per_node": 2,
-            "max_nodes": 3,
-            "node_labels": {"node.kubernetes.io/instance-type": "f2.12xlarge"},
-        }
-    ],
-)
+CATALOG = parse_catalog(**onprem_and_cloud(u250={"max_per_user": 2}, node_labels=F2_INSTANCE))
 
 
 class Ready:

@@ -16,23 +16,11 @@ from fpga_spawner.progress import line_message
 from fpga_spawner.refusals import LineTimedOut
 from fpga_spawner.render import make_spawner
 from fpga_spawner.waitline import WAIT_LINE, Waiter, WaitLine, admissions, ordinal
+from tests.support.catalogs import F2, U250, onprem_and_cloud
 from tests.support.spawner import catalog_config
 
-U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
-F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
 CATALOG = parse_catalog(
-    boards=[
-        {"slug": "u250", "display_name": "AMD Alveo U250", "plugin": "amd", "resource": U250},
-        {
-            "slug": "f2",
-            "plugin": "amd",
-            "resource": F2,
-            "location": "cloud",
-            "node_group": "f2-cloud",
-            "max_per_user": 2,
-        },
-    ],
-    node_groups=[{"name": "f2-cloud", "board": "f2", "boards_per_node": 2, "max_nodes": 1}],
+    **onprem_and_cloud(u250={"display_name": "AMD Alveo U250"}, max_nodes=1, accelerators=False)
 )
 
 
