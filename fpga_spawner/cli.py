@@ -38,7 +38,8 @@ def write_stdout(text: str) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    """stdout carries the manifest only: whatever the config prints goes to stderr."""
+    """stdout carries the manifests only (a DRA board's claim template, then the pod):
+    whatever the config prints goes to stderr."""
     import yaml
 
     from .render import ensure_kube_config, import_without_optional_validator
@@ -50,7 +51,7 @@ def _render(args: argparse.Namespace) -> int:
 
     from .catalog import CatalogError
     from .refusals import UserOptionsRefused
-    from .render import load_config, render_pod
+    from .render import load_config, render_manifests
 
     user_options: dict[str, str] = dict(args.option)
     if args.profile:
@@ -59,7 +60,7 @@ def _render(args: argparse.Namespace) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         try:
             config = load_config(args.config)
-            pod = asyncio.run(render_pod(config, args.user, user_options, args.group))
+            manifests = asyncio.run(render_manifests(config, args.user, user_options, args.group))
         except CatalogError as e:
             print(f"error: bad FPGA catalog: {e}", file=sys.stderr)
             return 2
@@ -70,7 +71,7 @@ def _render(args: argparse.Namespace) -> int:
         except (FileNotFoundError, ValueError, TraitError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-    return write_stdout(yaml.safe_dump(pod, sort_keys=False))
+    return write_stdout(yaml.safe_dump_all(manifests, sort_keys=False))
 
 
 def _nodes_from_file(path: str) -> list:
@@ -159,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     render = sub.add_parser(
-        "render", help="print the pod manifest the spawner would submit (a dry run)"
+        "render",
+        help="print the manifests the spawner would submit: claim template (DRA), pod (a dry run)",
     )
     render.add_argument("--config", required=True, help="path of jupyterhub_config.py")
     render.add_argument("--user", required=True, help="user name to render for")

@@ -150,7 +150,18 @@ async def render_pod(
     user_options: dict[str, Any],
     groups: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The pod manifest as a JSON-able dict, exactly what the spawner would submit.
+    """The pod manifest as a JSON-able dict, exactly what the spawner would submit."""
+    return (await render_manifests(config, user, user_options, groups))[-1]
+
+
+async def render_manifests(
+    config: Config,
+    user: str,
+    user_options: dict[str, Any],
+    groups: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """What the spawner would submit, in order: the objects the pod needs first
+    (a DRA board's ResourceClaimTemplate), then the pod, as JSON-able dicts.
 
     Serialised by the spawner's own API client, the one kubespawner submits
     the pod with (a new ``ApiClient()`` would open one more aiohttp session).
@@ -164,6 +175,9 @@ async def render_pod(
         spawner.user_options = user_options
         await spawner.load_user_options()
         pod = await spawner.get_pod_manifest()
-        return spawner.api.api_client.sanitize_for_serialization(pod)
+        return [
+            *spawner.fpga_dry_run_objects,
+            spawner.api.api_client.sanitize_for_serialization(pod),
+        ]
     finally:
         await close_shared_clients()

@@ -96,6 +96,8 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
         """The ResourceClaimTemplate this server's spawn wrote (DRA boards), kept in the state."""
         self.fpga_dry_run = False
         """True in ``jupyterhub-fpga render``: build the pod, write nothing to the cluster."""
+        self.fpga_dry_run_objects: list[dict[str, Any]] = []
+        """What a dry run would have written besides the pod; render prints it first."""
         if self.catalog:
             admin = internals.sorted_profiles(self, self._admin_profile_list)
             if not callable(admin):
@@ -333,7 +335,7 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
     async def write_dra_template(self, placement: Placement | None) -> None:
         """A DRA board's ResourceClaimTemplate for this server, unless the admin named one."""
         dra = placement.board.dra if placement is not None else None
-        if dra is None or not dra.spawner_writes_template or self.fpga_dry_run:
+        if dra is None or not dra.spawner_writes_template:
             return
         name = template_name(self.pod_name)
         manifest = claim_template(
@@ -344,6 +346,9 @@ class FPGASpawner(FairShare, KubeSpawner, FPGASettings):
             labels={"app.kubernetes.io/managed-by": "jupyterhub-fpga"},
             annotations={ANNOTATION_USER: self.user.name, ANNOTATION_SERVER: self.name or ""},
         )
+        if self.fpga_dry_run:
+            self.fpga_dry_run_objects.append(manifest)
+            return
         try:
             await write_claim_template(
                 self.api.api_client, manifest, self.k8s_api_request_timeout, self.log

@@ -216,3 +216,34 @@ async def test_the_dry_run_builds_the_pod_of_a_spawner_written_template_without_
         {"name": "fpga", "resourceClaimTemplateName": f"{spawner.pod_name}-fpga"}
     ]
     assert spawner.fpga_claim_template == ""  # nothing was written: there is no cluster
+
+
+def test_render_prints_the_claim_template_before_the_pod(tmp_path, repo_root):
+    """The admin's dry run shows every object a DRA spawn writes, in the order it writes them."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    config = tmp_path / "jupyterhub_config.py"
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"boards": [U250]}))
+    config.write_text(
+        f"c.JupyterHub.spawner_class = 'fpga'\nc.FPGASpawner.catalog_file = {str(catalog)!r}\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "fpga_spawner.cli", "render", "--config", str(config),
+         "--user", "alice", "--profile", "u250-dra"],
+        capture_output=True, text=True, timeout=120, cwd=repo_root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    template, pod = yaml.safe_load_all(result.stdout)
+    assert template["kind"] == "ResourceClaimTemplate"
+    assert pod["kind"] == "Pod"
+    assert pod["spec"]["resourceClaims"] == [
+        {"name": "fpga", "resourceClaimTemplateName": template["metadata"]["name"]}
+    ]
+    kubernetes_validate.validate(template, K8S_VERSION, strict=True)
+    selectors = [s["cel"]["expression"] for s in
+                 template["spec"]["spec"]["devices"]["requests"][0]["exactly"]["selectors"]]  # fmt: skip
+    assert any("memoryGiB >= 64" in s for s in selectors), selectors
