@@ -1,39 +1,34 @@
 """Live FPGA capacity at cluster scale, against the Kubernetes API emulator.
 
 A cluster of 10,000 nodes and 100,000 pods is served by the emulator over
-real HTTP. Half the nodes have 2 whole U250s; the other half a U55C that the
-device plugin shares as 4 slots (the AMD plugin's VirtualDev/VirtualNum), so
-the emulated kubelet hands out slots of it. Some of the pods hold a U250 or a
-slot. Each kind of device is a :class:`Case`; we measure:
+real HTTP. Its nodes come in three kinds, one :class:`Case` each: a third
+have 2 whole U250s (device plugin); a third a U55C that the device plugin
+shares as 4 slots (the AMD plugin's VirtualDev/VirtualNum), so the emulated
+kubelet hands out slots of it; a third 2 U250s that a DRA driver publishes
+in a ResourceSlice (resource.k8s.io/v1). Some of the pods hold a U250, a
+slot, or (through an allocated ResourceClaim) a DRA device. We measure:
 
-- the first sync: the capacity watch's initial list of nodes and pods, until
-  the view is ready (and the view's counts checked against what was created);
+- the first sync: the capacity watch's initial list of nodes, pods,
+  ResourceSlices and ResourceClaims, until the view is ready (and the view's
+  counts per case checked against what was created);
 - the memory of the capacity view (the ledger the shared watch keeps), with
   tracemalloc, after a second initial list;
 - the time to answer "free per board type" for every case, and that answering
   makes no API call; beside it, the baseline a naive spawner would pay: one
   pod list over HTTP per question;
 - 200 concurrent FPGASpawner.start() calls (unmodified kubespawner underneath),
-  spread over the cases, counting errors and checking from the cluster's own
-  state that no node has more units bound than it has, and that no slot was
-  given to two pods.
+  spread over the cases (a DRA spawn writes its ResourceClaimTemplate; the
+  emulator makes the claim and allocates a device from the slices), counting
+  errors and checking from the cluster's own state that nothing was
+  over-allocated: no node with more units bound than it has, no slot given to
+  two pods, no device in two allocated claims or in none of the slices; and
+  that the ledger's units in use equal what the cluster handed out, per case.
 
-A further kind of device (DRA devices published in ResourceSlices) is one more
-:class:`Case` in ``CASES``, chosen with its own command-line flag; the figures
-and the last line then cover it too.
-
-Last line: JSON with the figures issue 13 names. ``--nodes``, ``--pods`` and
-``--spawns`` make a smaller run for a quick look.
+Last line: JSON with the figures issue 13 names, overall and per case.
+``--nodes``, ``--pods`` and ``--spawns`` make a smaller run for a quick look.
 
 ``--line-only`` measures the hub's wait line instead (no emulator); see
 :func:`measure_line`.
-
-`--dra [NODES [PODS]]` measures the same for boards offered through Kubernetes
-DRA instead: 4,000 nodes (the emulator's limit is 4,095) whose driver publishes
-2 U250s each in a ResourceSlice, 8,000 pods, all but 300 devices held by allocated ResourceClaims,
-then 200 concurrent spawns of a DRA board (each writes its
-ResourceClaimTemplate; the emulator makes the claim and allocates a device),
-counting errors and devices allocated twice.
 """
 
 from __future__ import annotations
@@ -66,10 +61,13 @@ from fpga_demo.emulator.kubeconfig import use_in_this_process  # noqa: E402
 from fpga_spawner.capacity import CapacityLedger  # noqa: E402
 from fpga_spawner.capacity_watch import CapacityWatch  # noqa: E402
 from fpga_spawner.catalog import parse_catalog  # noqa: E402
+from fpga_spawner.dra import extended_resource_name  # noqa: E402
 from fpga_spawner.render import StandInHub, StandInUser  # noqa: E402
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 U55C = "amd.com/xilinx_u55c_gen3x16_xdma_base_3-0"
+DRA_DRIVER = "fpga.amd.com"
+DRA_CLASS = "u250.fpga.amd.com"
 NODES, PODS, SPAWNS = 10_000, 100_000, 200
 
 
@@ -88,7 +86,15 @@ class Case:
     held: Callable[[int], int]
 
     @property
+    def is_dra(self) -> bool:
+        """Its units are DRA devices: held by allocated ResourceClaims, not by pod limits."""
+        return "dra" in self.board
+
+    @property
     def resource(self) -> str:
+        """The name capacity counts it under (KEP-5004's name for a DRA DeviceClass)."""
+        if self.is_dra:
+            return extended_resource_name(self.board["dra"]["device_class"])
         return str(self.board["resource"])
 
 
@@ -109,6 +115,13 @@ def _whole_boards_node(name: str) -> dict[str, Any]:
 
 def _shared_board_node(name: str) -> dict[str, Any]:
     return _fpga_node(name, {"virtualDevices": {U55C: {"boards": 1, "slotsPerBoard": 4}}})
+
+
+def _dra_node(name: str) -> dict[str, Any]:
+    """A node whose DRA driver publishes 2 U250s in one ResourceSlice (pool = node name)."""
+    attributes = {"board": "u250", "vbnv": "xilinx_u250_gen3x16_xdma_shell_4_1"}
+    devices = [{"name": f"fpga-{d}", "attributes": attributes} for d in range(2)]
+    return _fpga_node(name, {"dra": {"driver": DRA_DRIVER, "devices": devices}})
 
 
 CASES = [
@@ -132,6 +145,20 @@ CASES = [
         units_per_node=4,
         node=_shared_board_node,
         # the first pod on every node holds a slot (and the second on every other node)
+        held=lambda i: 1,
+    ),
+    Case(
+        "DRA devices",
+        {
+            "slug": "u250-dra",
+            "plugin": "dra",
+            "display_name": "AMD Alveo U250 (DRA)",
+            "dra": {"device_class": DRA_CLASS, "driver": DRA_DRIVER, "board": "u250"},
+        },
+        units_per_node=2,
+        node=_dra_node,
+        # the first pod on every node holds a device through an allocated claim,
+        # the second pod on 3 of every 4 nodes the other device
         held=lambda i: 1,
     ),
 ]
@@ -159,12 +186,17 @@ class Layout:
             return case, case.held(node // len(self.cases))
         if round_ == 1 and case.units_per_node > 2:
             return case, (node // len(self.cases)) % 2
+        if round_ == 1 and case.is_dra:
+            return case, 1 if (node // len(self.cases)) % 4 else 0
         return case, 0
 
     def cluster_spec(self) -> dict:
         return {
             "name": "capacity-benchmark",
             "namespaces": ["jhub", "batch"],
+            "deviceClasses": [
+                {"name": DRA_CLASS, "selectors": [f'device.driver == "{DRA_DRIVER}"']}
+            ],
             "nodes": [self.case_of(i).node(self.node_name(i)) for i in range(self.nodes)],
             # containers never run: pod addresses need not be leased machine-wide
             # (a lease is an open file per pod; 100,000 would exhaust the limit)
@@ -174,17 +206,49 @@ class Layout:
         }
 
     def batch_pod(self, i: int) -> dict:
+        """The i-th batch pod; a DRA device it holds is its claim's (see :meth:`batch_claim`)."""
         resources: dict[str, Any] = {"requests": {"cpu": "100m"}}
+        spec: dict[str, Any] = {"nodeName": self.node_name(i % self.nodes)}
         case, held = self.pod_held(i)
-        if held:
+        if held and case.is_dra:
+            resources["claims"] = [{"name": "fpga"}]
+            spec["resourceClaims"] = [{"name": "fpga", "resourceClaimName": self.claim_name(i)}]
+        elif held:
             resources["limits"] = {case.resource: str(held)}
+        spec["containers"] = [{"name": "main", "image": "batch:1", "resources": resources}]
+        return {"metadata": {"name": f"job-{i:06d}", "labels": {"app": "batch"}}, "spec": spec}
+
+    def claim_name(self, i: int) -> str:
+        return f"job-{i:06d}-fpga"
+
+    def batch_claim(self, i: int, pod_uid: str) -> dict | None:
+        """The ResourceClaim of the i-th pod if it holds DRA devices, already allocated.
+
+        As the scheduler would have left it: device ``fpga-<round>`` of the
+        pod's node, reserved for the pod. (Written to the store directly: the
+        API takes no status on create.)
+        """
+        case, held = self.pod_held(i)
+        if not (held and case.is_dra):
+            return None
+        node, device = self.node_name(i % self.nodes), f"fpga-{i // self.nodes}"
         return {
-            "metadata": {"name": f"job-{i:06d}", "labels": {"app": "batch"}},
-            "spec": {
-                "nodeName": self.node_name(i % self.nodes),
-                "containers": [{"name": "main", "image": "batch:1", "resources": resources}],
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "ResourceClaim",
+            "metadata": {"name": self.claim_name(i), "namespace": "batch"},
+            "spec": {"devices": {"requests": [
+                {"name": "fpga", "exactly": {"deviceClassName": DRA_CLASS}}]}},
+            "status": {
+                "allocation": {
+                    "devices": {"results": [
+                        {"request": "fpga", "driver": DRA_DRIVER, "pool": node, "device": device}]},
+                    "nodeSelector": {"nodeSelectorTerms": [{"matchFields": [
+                        {"key": "metadata.name", "operator": "In", "values": [node]}]}]},
+                },
+                "reservedFor": [
+                    {"resource": "pods", "name": f"job-{i:06d}", "uid": pod_uid}],
             },
-        }
+        }  # fmt: skip
 
     def expected(self) -> dict[str, tuple[int, int]]:
         """resource -> (units in all, units held by the batch pods)."""
@@ -216,19 +280,41 @@ class CountingApi:
         return counted
 
 
-def over_allocated(cluster: EmulatedCluster, cases: list[Case]) -> dict[str, int]:
-    """Per case: nodes whose live pods hold more units than the node has, plus units given twice.
+def _live_pods(cluster: EmulatedCluster) -> list[dict]:
+    """Pods bound to a node that have not ended: the ones that hold what they asked for."""
+    return [
+        pod
+        for pod in cluster.pods()
+        if pod["spec"].get("nodeName")
+        and pod.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+    ]
 
-    Read from the cluster's own state: the pods' limits against the nodes'
-    allocatable, and the unit IDs the kubelet wrote into container statuses.
+
+def _allocated_devices(cluster: EmulatedCluster) -> list[tuple[str, str, str]]:
+    """(driver, pool, device) of every device of every allocated claim, repeats kept."""
+    return [
+        (r["driver"], r["pool"], r["device"])
+        for claim in cluster.store.list("resourceclaims")
+        for r in ((claim.get("status") or {}).get("allocation") or {})
+        .get("devices", {})
+        .get("results")
+        or []
+    ]
+
+
+def over_allocated(cluster: EmulatedCluster, cases: list[Case]) -> dict[str, int]:
+    """Per case: units over-allocated, read from the cluster's own state.
+
+    Device-plugin units: nodes whose live pods' limits exceed the node's
+    allocatable, plus unit IDs the kubelet wrote into two pods' container
+    statuses. DRA devices: devices in more than one allocated claim, plus
+    allocated devices that no ResourceSlice publishes.
     """
     resources = {c.resource: c.name for c in cases}
     held: dict[tuple[str, str], int] = {}
     owners: dict[tuple[str, str, str], int] = {}
-    for pod in cluster.pods():
-        node = pod["spec"].get("nodeName")
-        if not node or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
-            continue
+    for pod in _live_pods(cluster):
+        node = pod["spec"]["nodeName"]
         for c in pod["spec"]["containers"]:
             for resource, value in (c.get("resources", {}).get("limits") or {}).items():
                 if resource in resources:
@@ -246,7 +332,44 @@ def over_allocated(cluster: EmulatedCluster, cases: list[Case]) -> dict[str, int
     for (_node, resource, _unit), n in owners.items():
         if resource in resources and n > 1:
             found[resources[resource]] += 1
+    published = {
+        (s["spec"]["driver"], s["spec"]["pool"]["name"], d["name"])
+        for s in cluster.store.list("resourceslices")
+        for d in s["spec"].get("devices") or []
+    }
+    claimed: dict[tuple[str, str, str], int] = {}
+    for device in _allocated_devices(cluster):
+        claimed[device] = claimed.get(device, 0) + 1
+    for case in cases:
+        if case.is_dra:
+            driver = case.board["dra"]["driver"]
+            found[case.name] += sum(
+                1
+                for device, n in claimed.items()
+                if device[0] == driver and (n > 1 or device not in published)
+            )
     return found
+
+
+def cluster_in_use(cluster: EmulatedCluster, cases: list[Case]) -> dict[str, int]:
+    """Per case: the units the cluster has handed out (what the ledger should say is in use).
+
+    Device-plugin units: the limits of live pods bound to a node; DRA devices:
+    the distinct devices of allocated claims.
+    """
+    used = {c.name: 0 for c in cases}
+    by_resource = {c.resource: c.name for c in cases if not c.is_dra}
+    for pod in _live_pods(cluster):
+        for c in pod["spec"]["containers"]:
+            for resource, value in (c.get("resources", {}).get("limits") or {}).items():
+                if resource in by_resource:
+                    used[by_resource[resource]] += int(value)
+    devices = set(_allocated_devices(cluster))
+    for case in cases:
+        if case.is_dra:
+            driver = case.board["dra"]["driver"]
+            used[case.name] = sum(1 for d in devices if d[0] == driver)
+    return used
 
 
 async def _on_loop(fn: Callable[..., Any], *args: Any) -> Any:
@@ -285,7 +408,8 @@ async def measure(handle, cluster: EmulatedCluster, layout: Layout, spawns: int)
     gc.collect()
     ledger, watch, sync_s, sync_cpu_s = await first_sync(api, catalog)
     print(
-        f"first sync of {layout.nodes} nodes + {layout.pods} pods: {sync_s:.2f} s "
+        f"first sync of {layout.nodes} nodes + {layout.pods} pods "
+        f"(+ ResourceSlices and ResourceClaims): {sync_s:.2f} s "
         f"({sync_cpu_s:.2f} s of it the hub's CPU time; load average {os.getloadavg()[0]:.1f} "
         f"on {os.cpu_count()} CPUs)"
     )
@@ -302,7 +426,11 @@ async def measure(handle, cluster: EmulatedCluster, layout: Layout, spawns: int)
     snapshot = tracemalloc.take_snapshot()
     tracemalloc.stop()
     kept = snapshot.filter_traces(
-        [tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "capacity.py"))]
+        [
+            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "capacity.py")),
+            # a slice's device identities are made there and kept by the ledger
+            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "dra.py")),
+        ]
     )
     view_mb = sum(stat.size for stat in kept.statistics("filename")) / 2**20
     print(f"capacity view: {view_mb:.2f} MB")
@@ -353,12 +481,20 @@ async def measure(handle, cluster: EmulatedCluster, layout: Layout, spawns: int)
     for error in errors[:3]:
         print("spawn error:", repr(error))
     over = handle.run(_on_loop(over_allocated, cluster, cases), timeout=600)
-    await asyncio.sleep(1)  # let the watch see the last bindings
     print(f"{spawns} concurrent spawns: {spawn_s:.1f} s, {len(errors)} errors")
+    # the ledger against what the cluster handed out, once the watch has seen the last events
+    deadline = time.monotonic() + 30
+    while True:
+        handed_out = handle.run(_on_loop(cluster_in_use, cluster, cases), timeout=600)
+        ledger_in_use = {c.name: ledger.board(c.resource).in_use for c in cases}
+        if ledger_in_use == handed_out or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(1)
     for case in cases:
         after = ledger.board(case.resource)
         print(
-            f"{case.name} after the spawns: {after.free} of {after.total} free (ledger); "
+            f"{case.name} after the spawns: {after.free} of {after.total} free (ledger), "
+            f"in use {ledger_in_use[case.name]} (ledger) / {handed_out[case.name]} (cluster); "
             f"over-allocated: {over[case.name]}"
         )
     await asyncio.gather(*(s.stop(now=True) for s in spawners), return_exceptions=True)
@@ -381,6 +517,11 @@ async def measure(handle, cluster: EmulatedCluster, layout: Layout, spawns: int)
         "spawn_errors": len(errors),
         "over_allocated": sum(over.values()),
         "over_allocated_by_case": over,
+        "in_use_after_spawns_by_case": {
+            name: {"ledger": ledger_in_use[name], "cluster": handed_out[name]}
+            for name in handed_out
+        },
+        "ledger_matches_cluster": ledger_in_use == handed_out,
     }
 
 
@@ -398,14 +539,18 @@ def main(argv: list[str] | None = None) -> dict:
 
         def create(first: int, last: int) -> None:
             for i in range(first, last):
-                cluster.api.create("pods", "batch", layout.batch_pod(i))
+                pod = cluster.api.create("pods", "batch", layout.batch_pod(i))
+                claim = layout.batch_claim(i, pod["metadata"]["uid"])
+                if claim is not None:
+                    cluster.store.create("resourceclaims", claim)
 
         chunk = 2000  # one call per chunk: the loop keeps serving, no call runs into its timeout
         for first in range(0, layout.pods, chunk):
             handle.call(create, first, min(first + chunk, layout.pods))
+        claims = handle.call(lambda: len(cluster.store.list("resourceclaims")))
         print(
-            f"created {layout.pods} pods on {layout.nodes} nodes "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"created {layout.pods} pods ({claims} of them with an allocated ResourceClaim) "
+            f"on {layout.nodes} nodes in {time.perf_counter() - started:.1f} s"
         )
         use_in_this_process(kubeconfig, handle.url)
         return asyncio.run(measure(handle, cluster, layout, args.spawns))
@@ -491,209 +636,5 @@ def measure_line(nodes: int = 10_000, pods: int = 100_000, waiters: int = 200) -
     }
 
 
-# -- DRA devices (`--dra`) ------------------------------------------------------------
-
-DRA_NODES, DRA_PODS, DRA_SPAWNS = 4_000, 8_000, 200
-DRA_FREE = 300  # devices left free for the spawns; the rest are held by batch claims
-DRA_DRIVER = "fpga.amd.com"
-DRA_CLASS = "u250.fpga.amd.com"
-DRA_RESOURCE = f"deviceclass.resource.kubernetes.io/{DRA_CLASS}"
-DRA_BOARD = {
-    "slug": "u250-dra",
-    "plugin": "dra",
-    "display_name": "AMD Alveo U250 (DRA)",
-    "dra": {"device_class": DRA_CLASS, "driver": DRA_DRIVER, "board": "u250"},
-}
-
-
-def dra_cluster_spec(nodes: int) -> dict:
-    device = {"attributes": {"board": "u250", "vbnv": "xilinx_u250_gen3x16_xdma_shell_4_1"}}
-    return {
-        "name": "capacity-benchmark-dra",
-        "namespaces": ["jhub", "batch"],
-        "deviceClasses": [{"name": DRA_CLASS, "selectors": [f'device.driver == "{DRA_DRIVER}"']}],
-        "nodes": [
-            {
-                "name": f"node-{i:05d}",
-                "allocatable": {"cpu": "64", "memory": "256Gi", "pods": "110"},
-                "dra": {
-                    "driver": DRA_DRIVER,
-                    "devices": [{"name": f"fpga-{d}", **device} for d in range(2)],
-                },
-            }
-            for i in range(nodes)
-        ],
-        "kubelet": {"runProcesses": False},
-        "scheduler": {"unschedulableRetrySeconds": 1},
-    }
-
-
-def dra_claim(i: int, nodes: int) -> dict:
-    """A batch job's claim, allocated one device (node i % nodes, device i // nodes)."""
-    node = f"node-{i % nodes:05d}"
-    return {
-        "apiVersion": "resource.k8s.io/v1",
-        "kind": "ResourceClaim",
-        "metadata": {"name": f"job-{i:05d}-fpga", "namespace": "batch"},
-        "spec": {"devices": {"requests": [{"name": "fpga", "exactly": {"deviceClassName": DRA_CLASS}}]}},
-        "status": {
-            "allocation": {
-                "devices": {"results": [{"request": "fpga", "driver": DRA_DRIVER, "pool": node,
-                                         "device": f"fpga-{i // nodes}"}]},
-                "nodeSelector": {"nodeSelectorTerms": [{"matchFields": [
-                    {"key": "metadata.name", "operator": "In", "values": [node]}]}]},
-            },
-            "reservedFor": [{"resource": "pods", "name": f"job-{i:05d}", "uid": f"uid-{i}"}],
-        },
-    }  # fmt: skip
-
-
-def starting_pods(cluster: EmulatedCluster) -> int:
-    return sum(1 for p in cluster.pods() if (p.get("status") or {}).get("phase") != "Running")
-
-
-def devices_allocated_twice(cluster: EmulatedCluster) -> int:
-    """Devices that more than one ResourceClaim has been allocated."""
-    seen: dict[tuple, int] = {}
-    for claim in cluster.store.list("resourceclaims"):
-        results = ((claim.get("status") or {}).get("allocation") or {}).get("devices", {})
-        for r in results.get("results") or []:
-            key = (r["driver"], r["pool"], r["device"])
-            seen[key] = seen.get(key, 0) + 1
-    return sum(1 for n in seen.values() if n > 1)
-
-
-async def measure_dra(handle, cluster: EmulatedCluster, nodes: int, pods: int) -> dict:
-    from kubernetes_asyncio.client import ApiClient, CoreV1Api
-
-    from fpga_spawner import FPGASpawner
-    from fpga_spawner.kubespawner_internals import make_offline_spawner
-
-    held = 2 * nodes - DRA_FREE
-    catalog = parse_catalog(boards=[DRA_BOARD])
-    api = CountingApi(CoreV1Api(ApiClient(cluster.client_configuration())))
-    gc.collect()
-    tracemalloc.start()
-    ledger = CapacityLedger.for_catalog(catalog)
-    watch = CapacityWatch(api, ledger)
-    started = time.perf_counter()
-    await watch.start()
-    await watch.ready.wait()
-    sync_s = time.perf_counter() - started
-    gc.collect()
-    snapshot = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    kept = snapshot.filter_traces(
-        [
-            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "capacity.py")),
-            tracemalloc.Filter(True, str(REPO / "fpga_spawner" / "dra.py")),
-        ]
-    )
-    view_mb = sum(stat.size for stat in kept.statistics("filename")) / 2**20
-    cap = ledger.board(DRA_RESOURCE)
-    print(
-        f"DRA: first sync of {nodes} nodes, {nodes} ResourceSlices, {pods} pods, {held} "
-        f"claims: {sync_s:.2f} s; capacity view {view_mb:.2f} MB"
-    )
-    print(f"U250 (DRA): {cap.free} of {cap.total} free ({cap.in_use} in use)")
-    assert (cap.total, cap.in_use) == (2 * nodes, held), cap
-
-    calls_before, rounds = api.calls, 100_000
-    started = time.perf_counter()
-    for _ in range(rounds):
-        ledger.board(DRA_RESOURCE)
-    query_ms = (time.perf_counter() - started) / rounds * 1000
-    api_calls = api.calls - calls_before
-    print(f"DRA capacity query: {query_ms * 1000:.2f} us, {api_calls} API calls")
-
-    config = Config()
-    config.FPGASpawner.boards = [DRA_BOARD]
-    config.KubeSpawner.namespace = "jhub"
-    config.KubeSpawner.start_timeout = 600
-    config.KubeSpawner.cmd = ["jupyterhub-singleuser"]
-    # one emulator thread serves 200 spawns at once: give its answers time
-    config.KubeSpawner.k8s_api_request_timeout = 60
-    config.KubeSpawner.k8s_api_request_retry_timeout = 300
-    spawners = [
-        make_offline_spawner(
-            FPGASpawner, config=config, user=StandInUser(f"user{i}"), hub=StandInHub()
-        )
-        for i in range(DRA_SPAWNS)
-    ]
-    for spawner in spawners:
-        spawner.user_options = {"profile": "u250-dra"}
-    started = time.perf_counter()
-    results = await asyncio.gather(*(s.start() for s in spawners), return_exceptions=True)
-    spawn_s = time.perf_counter() - started
-    errors = [r for r in results if isinstance(r, BaseException)]
-    for error in errors[:3]:
-        print("DRA spawn error:", repr(error))
-    twice = handle.call(devices_allocated_twice, cluster)
-    await asyncio.sleep(1)
-    after = ledger.board(DRA_RESOURCE)
-    print(
-        f"{DRA_SPAWNS} concurrent DRA spawns: {spawn_s:.1f} s, {len(errors)} errors, "
-        f"{twice} devices allocated twice; ledger: {after.in_use} in use"
-    )
-    await asyncio.gather(*(s.stop(now=True) for s in spawners), return_exceptions=True)
-    await watch.stop()
-    await api._api.api_client.close()
-    return {
-        "dra_nodes": nodes,
-        "dra_devices": 2 * nodes,
-        "pods": pods,
-        "first_sync_s": round(sync_s, 2),
-        "capacity_query_ms": round(query_ms, 5),
-        "capacity_view_mb": round(view_mb, 2),
-        "capacity_api_calls_per_query": api_calls,
-        "concurrent_spawns": DRA_SPAWNS,
-        "spawn_errors": len(errors),
-        "devices_allocated_twice": twice,
-        "ledger_in_use_after_spawns": after.in_use,
-    }
-
-
-def main_dra(nodes: int = DRA_NODES, pods: int = DRA_PODS) -> dict:
-    held = 2 * nodes - DRA_FREE
-    cluster = EmulatedCluster.from_dict(dra_cluster_spec(nodes))
-    kubeconfig = Path(tempfile.mkdtemp()) / "kubeconfig.yaml"
-    with run_in_thread(cluster, kubeconfig=kubeconfig) as handle:
-        started = time.perf_counter()
-
-        def create_all() -> None:
-            for i in range(pods):
-                body = {  # CPU-only batch pods
-                    "metadata": {"name": f"job-{i:06d}", "labels": {"app": "batch"}},
-                    "spec": {
-                        "nodeName": f"node-{i % nodes:05d}",
-                        "containers": [
-                            {"name": "main", "image": "batch:1",
-                             "resources": {"requests": {"cpu": "100m"}}}
-                        ],
-                    },
-                }  # fmt: skip
-                cluster.api.create("pods", "batch", body)
-            for i in range(held):
-                cluster.store.create("resourceclaims", dra_claim(i, nodes))
-
-        handle.run(_run_sync(create_all), 1800)  # 100,000 pods take longer than call()'s 60 s
-        print(f"created {pods} pods and {held} claims in {time.perf_counter() - started:.1f} s")
-        # The emulated kubelets start every pod first; the sync is measured on a settled cluster.
-        deadline = time.monotonic() + 900
-        while handle.call(starting_pods, cluster) and time.monotonic() < deadline:
-            time.sleep(2)
-        print(f"pods running after {time.perf_counter() - started:.1f} s")
-        use_in_this_process(kubeconfig, handle.url)
-        return asyncio.run(measure_dra(handle, cluster, nodes, pods))
-
-
-async def _run_sync(fn) -> None:
-    fn()
-
-
 if __name__ == "__main__":
-    if "--dra" in sys.argv:
-        sizes = [int(a) for a in sys.argv[1:] if a.isdigit()]
-        print(json.dumps(main_dra(*sizes)))
-    else:
-        print(json.dumps(measure_line() if "--line-only" in sys.argv else main()))
+    print(json.dumps(measure_line() if "--line-only" in sys.argv else main()))
