@@ -73,21 +73,32 @@ class BoardsCollector:
         self, prefix: str = METRICS_PREFIX, live: Callable[[], list[LiveCatalog]] = live_catalogs
     ):
         self.name = f"{prefix}_fpga_boards"
+        self.slots_name = f"{prefix}_fpga_slots_per_board"
         self.live = live
 
     def _family(self) -> GaugeMetricFamily:
         return GaugeMetricFamily(
             self.name,
             "FPGA boards per board type and state: free, in_use (held by pods), "
-            "burstable (more that cloud node groups could add)",
+            "burstable (more that cloud node groups could add); slots for a board "
+            "offered as slots",
             labels=("board", "state"),
+        )
+
+    def _slots_family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            self.slots_name,
+            "Slots each board of this type is offered as (1: whole boards); "
+            "divide the boards gauge by it to count boards",
+            labels=("board",),
         )
 
     def describe(self) -> Iterator[Metric]:
         yield self._family()
+        yield self._slots_family()
 
     def collect(self) -> Iterator[Metric]:
-        family = self._family()
+        family, slots = self._family(), self._slots_family()
         seen: set[str] = set()
         for live in self.live():
             ledger = live.ledger
@@ -97,7 +108,9 @@ class BoardsCollector:
                 seen.add(board.slug)
                 for state, value in board_states(board, ledger).items():
                     family.add_metric((board.slug, state), value)
+                slots.add_metric((board.slug,), ledger.board(board.resource).slots_per_board)
         yield family
+        yield slots
 
 
 class HubMetrics:

@@ -13,8 +13,8 @@ from .launcher import DemoError, DemoStack
 
 WHAT_TO_TRY = """\
 JupyterHub with FPGASpawner is running at {url}
-  (an EMULATED Kubernetes cluster: U250 and U280 on premises, AWS F2 nodes on demand;
-   every FPGA here is an emulated CPU model)
+  (an EMULATED Kubernetes cluster: U250 and U280 on premises, a U55C shared as 2
+   slots, AWS F2 nodes on demand; every FPGA here is an emulated CPU model)
 
 Try:
   1. Log in with any name (no password).
@@ -26,9 +26,13 @@ Try:
      emulated autoscaler adds an F2 node (watch the progress messages). In the demo
      the F2 stands in for a cloud board that runs the library; a real F2 runs no
      Vitis xclbin today.
-  6. Log in as "admin" and open {url}/hub/fpga/admin: who holds each board, who
+  6. Two users can each take one slot of the shared "AMD Alveo U55C"; a third is
+     told how many slots are free.
+  7. Log in as "admin" and open {url}/hub/fpga/admin: who holds each board, who
      waits, recent bursts and refusals.
 
+An FPGA server whose FPGA is unused for an hour is stopped, with a warning on the
+home page and in the notebook 10 minutes before (FPGA_DEMO_IDLE_TIMEOUT changes it).
 Prometheus metrics (jupyterhub_fpga_*, no token in the demo): {url}/hub/metrics
 State and logs: {state}
 Press Ctrl-C to stop everything.

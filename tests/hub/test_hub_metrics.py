@@ -12,7 +12,7 @@ from fpga_spawner.hub_events import HubEvents
 from fpga_spawner.hub_metrics import HubMetrics, node_group_of
 from fpga_spawner.hub_view import LiveCatalog
 from fpga_spawner.placement import Placement, place_accelerator, placement_kind
-from tests.support.catalogs import F2, F2_INSTANCE, U250, onprem_and_cloud
+from tests.support.catalogs import F2, F2_INSTANCE, U55C, U250, onprem_and_cloud
 
 CATALOG = parse_catalog(**onprem_and_cloud(u250={"max_per_user": 2}, node_labels=F2_INSTANCE))
 
@@ -78,10 +78,27 @@ def test_boards_gauge_is_read_from_the_ledger_at_scrape_time(metrics):
     assert value(registry, "jupyterhub_fpga_boards", board="f2", state="in_use") == 2
     # one of three F2 nodes exists: the group can add two more, 2 boards each
     assert value(registry, "jupyterhub_fpga_boards", board="f2", state="burstable") == 4
+    assert value(registry, "jupyterhub_fpga_slots_per_board", board="u250") == 1
 
     ledger.delete_pod("p1")  # the next scrape sees it, no event needed
     assert value(registry, "jupyterhub_fpga_boards", board="u250", state="in_use") == 0
     assert value(registry, "jupyterhub_fpga_boards", board="u250", state="free") == 2
+
+
+def test_a_shared_board_counts_slots_and_says_how_many_per_board():
+    registry = CollectorRegistry()
+    catalog = parse_catalog(
+        boards=[{"slug": "u55c", "plugin": "amd", "resource": U55C, "slots_per_board": 4}]
+    )
+    ledger = CapacityLedger.for_catalog(catalog)
+    ledger.set_node("shared-1", {U55C: "4"}, {})
+    ledger.set_pod("p1", "shared-1", {U55C: "1"}, True, PodOwner("jhub/jupyter-alice", "alice"))
+    hub = HubMetrics(registry, HubEvents(), live=lambda: [LiveCatalog(catalog, Ready(ledger))])
+    try:
+        assert value(registry, "jupyterhub_fpga_boards", board="u55c", state="free") == 3
+        assert value(registry, "jupyterhub_fpga_slots_per_board", board="u55c") == 4
+    finally:
+        hub.close()
 
 
 def test_boards_of_a_cluster_not_listed_yet_are_left_out():

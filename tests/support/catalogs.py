@@ -12,6 +12,7 @@ from typing import Any
 
 U250 = "amd.com/xilinx_u250_gen3x16_xdma_shell_4_1-0"
 U280 = "amd.com/xilinx_u280_gen3x16_xdma_base_1-0"
+U55C = "amd.com/xilinx_u55c_gen3x16_xdma_base_3-0"
 F2 = "amd.com/xilinx_aws-vu47p-f2_xdma-shell-v10212415_202410_1-43981"
 F2_INSTANCE = {"node.kubernetes.io/instance-type": "f2.12xlarge"}
 

@@ -141,7 +141,9 @@ def fast_cluster(tmp: Path) -> Path:
     """The demo cluster with a quick autoscaler and scheduler retry, for tests."""
     cluster = yaml.safe_load(CLUSTER_FILE.read_text())
     for group in cluster["nodeGroups"]:
-        group["startupDelaySeconds"] = 3
+        # longer than JupyterHub's slow_spawn_timeout (10 s): a burst spawn is still
+        # pending when its POST answers, so its progress can be read, as on a real cloud
+        group["startupDelaySeconds"] = 12
     cluster["scheduler"] = {"unschedulableRetrySeconds": 1}
     cluster["autoscaler"] = {"scanIntervalSeconds": 0.5}
     path = tmp / "cluster.yaml"
