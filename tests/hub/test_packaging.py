@@ -104,6 +104,8 @@ def test_demo_without_the_demo_says_how_to_install_it():
 def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
     """What an admin's hub image gets: a fresh venv with the wheel and its `hub` extra only."""
     venv = tmp_path / "hub-venv"
+    # the image sees only what the wheel installed, not a PYTHONPATH of this run's
+    alone = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip, bin_dir = venv / "bin" / "pip", venv / "bin"
     wheel = Path(hub_wheel.filename)
@@ -116,7 +118,10 @@ def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
     assert "fpga_spawner/spawner.py" in files
     assert not [line for line in files.splitlines() if "emulator" in line or "fpga_demo" in line]
     missing = subprocess.run(
-        [str(bin_dir / "python"), "-c", "import fpga_demo"], capture_output=True, text=True
+        [str(bin_dir / "python"), "-c", "import fpga_demo"],
+        capture_output=True,
+        text=True,
+        env=alone,
     )
     assert "No module named 'fpga_demo'" in missing.stderr
     result = subprocess.run(
@@ -126,6 +131,7 @@ def test_a_hub_only_venv_renders_and_holds_no_emulator(hub_wheel, tmp_path):
         text=True,
         cwd=REPO,
         timeout=120,
+        env=alone,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("apiVersion: v1\nkind: Pod")
