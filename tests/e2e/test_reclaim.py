@@ -3,9 +3,8 @@
 The hub runs the demo configuration with the limits shortened through its
 FPGA_DEMO_* variables. Three servers start together: an FPGA server whose
 board nobody uses is warned about on its owner's home page and in a running
-notebook, then stopped,
-and the home page says why; an FPGA server whose owner runs a `%fpga` cell
-lives on past that stop; a CPU server is left running.
+notebook, then stopped, and the home page says why; an FPGA server whose owner
+runs a `%fpga` cell lives on past that stop; a CPU server is left running.
 """
 
 from __future__ import annotations
