@@ -360,46 +360,32 @@ class Where:
         return self.xclbin if self.hardware else self.reason
 
 
-def _routed_run(method: Callable[..., Result]) -> Callable[..., Result]:
-    @functools.wraps(method)
-    def run(self: Backend, call: KernelCall, *args: Any, **kwargs: Any) -> Result:
-        with board_call("run", self.name) as seen:
-            result = method(self, call, *args, **kwargs)
-            seen.backend, seen.xclbin = result.backend, result.xclbin
-            return result
+def _routed(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Route a backend method through :func:`board_call` as one ``kind`` of board use.
 
-    run.routed = True  # type: ignore[attr-defined]
-    return run
+    A run or load answers with where it ran (:class:`Result` / :class:`Where`
+    both carry ``backend`` and ``xclbin``); a pin answers nothing, and its
+    xclbin is the file it was given, recorded only once the backend took it.
+    """
 
+    def route(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def routed(self: Backend, first: Any, *args: Any, **kwargs: Any) -> Any:
+            with board_call(kind, self.name) as seen:
+                answer = method(self, first, *args, **kwargs)
+                if answer is None:
+                    seen.xclbin = str(first)
+                else:
+                    seen.backend, seen.xclbin = answer.backend, answer.xclbin
+                return answer
 
-def _routed_load(method: Callable[..., Where]) -> Callable[..., Where]:
-    @functools.wraps(method)
-    def load_kernel(self: Backend, kernel: str, *args: Any, **kwargs: Any) -> Where:
-        with board_call("load", self.name) as seen:
-            where = method(self, kernel, *args, **kwargs)
-            seen.backend, seen.xclbin = where.backend, where.xclbin
-            return where
+        routed.routed = True  # type: ignore[attr-defined]
+        return routed
 
-    load_kernel.routed = True  # type: ignore[attr-defined]
-    return load_kernel
-
-
-def _routed_pin(method: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(method)
-    def pin_xclbin(self: Backend, path: Path, *args: Any, **kwargs: Any) -> None:
-        with board_call("pin", self.name) as seen:
-            method(self, path, *args, **kwargs)
-            seen.xclbin = str(path)  # only once the backend accepted the file
-
-    pin_xclbin.routed = True  # type: ignore[attr-defined]
-    return pin_xclbin
+    return route
 
 
-_ROUTES: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    "run": _routed_run,
-    "load_kernel": _routed_load,
-    "pin_xclbin": _routed_pin,
-}
+_ROUTES = {"run": _routed("run"), "load_kernel": _routed("load"), "pin_xclbin": _routed("pin")}
 
 
 class Backend:
@@ -426,7 +412,7 @@ class Backend:
             if own is not None and not getattr(own, "routed", False):
                 setattr(cls, method, route(own))
 
-    @_routed_run
+    @_ROUTES["run"]
     def run(self, call: KernelCall) -> Result:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -434,7 +420,7 @@ class Backend:
         """Where ``kernel`` would run if called now, without running or loading anything."""
         raise NotImplementedError
 
-    @_routed_load
+    @_ROUTES["load_kernel"]
     def load_kernel(self, kernel: str) -> Where:
         """Make ``kernel`` ready now (XRT programs its xclbin) instead of at the first call.
 
@@ -442,7 +428,7 @@ class Backend:
         """
         return self.where(kernel)
 
-    @_routed_pin
+    @_ROUTES["pin_xclbin"]
     def pin_xclbin(
         self, path: Path, kernels: Iterable[str], *, platform: str = "", mode: str = "hw"
     ) -> None:
