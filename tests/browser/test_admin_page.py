@@ -7,9 +7,8 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from fpga_demo.launcher import DemoStack, free_port
 from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
-from tests.support.hub import Hub, fast_cluster
+from tests.support.hub import Hub, running_demo
 from tests.support.paths import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -17,19 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    state = tmp_path_factory.mktemp("admin-page")
-    stack = DemoStack(
-        state_dir=state,
-        port=free_port(),
-        start_timeout=60,
-        cluster_file=fast_cluster(state),
-        log=lambda message: None,
-    )
-    stack.start()
-    try:
-        yield Hub(stack)
-    finally:
-        stack.stop()
+    with running_demo(tmp_path_factory.mktemp("admin-page")) as hub:
+        yield hub
 
 
 def log_in(page, hub: Hub, name: str) -> None:

@@ -19,9 +19,8 @@ import pytest
 import requests
 import websocket
 
-from fpga_demo.launcher import DemoStack, free_port
 from fpga_spawner.hub_events import EVENT_KINDS
-from tests.support.hub import Hub, fast_cluster
+from tests.support.hub import Hub, running_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -34,24 +33,15 @@ bea: dict = {}
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory) -> Hub:
-    state = tmp_path_factory.mktemp("reclaim")
-    stack = DemoStack(
-        state_dir=state,
-        port=free_port(),
-        start_timeout=25,
-        cluster_file=fast_cluster(state),
-        extra_env={
-            "FPGA_DEMO_IDLE_TIMEOUT": str(IDLE_TIMEOUT),
-            "FPGA_DEMO_IDLE_WARNING": str(WARNING),
-            "FPGA_DEMO_RECLAIM_INTERVAL": "0.5",
-        },
-        log=lambda message: None,
-    )
-    stack.start()
-    try:
-        yield Hub(stack)
-    finally:
-        stack.stop()
+    limits = {
+        "FPGA_DEMO_IDLE_TIMEOUT": str(IDLE_TIMEOUT),
+        "FPGA_DEMO_IDLE_WARNING": str(WARNING),
+        "FPGA_DEMO_RECLAIM_INTERVAL": "0.5",
+    }
+    with running_demo(
+        tmp_path_factory.mktemp("reclaim"), start_timeout=25, extra_env=limits
+    ) as hub:
+        yield hub
 
 
 def notices(page: str) -> list[str]:

@@ -157,6 +157,31 @@ def container(pod: dict) -> dict:
 
 
 @contextlib.contextmanager
+def running_demo(
+    state: Path,
+    *,
+    start_timeout: float = 60,
+    cluster_file: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Hub]:
+    """The demo stack (emulator, hub, proxy) in `state`, on the quickened cluster unless
+    `cluster_file` replaces it; stopped, with everything it started, on exit."""
+    stack = DemoStack(
+        state_dir=state,
+        port=free_port(),
+        start_timeout=start_timeout,
+        cluster_file=cluster_file or fast_cluster(state),
+        extra_env=extra_env or {},
+        log=lambda message: None,
+    )
+    stack.start()
+    try:
+        yield Hub(stack)
+    finally:
+        stack.stop()
+
+
+@contextlib.contextmanager
 def hub_with_config(
     state: Path, extra_config: str, repo: Path, cluster_file: Path | None = None
 ) -> Iterator[Hub]:
@@ -168,16 +193,6 @@ def hub_with_config(
     """
     extra = state / "extra_config.py"
     extra.write_text(extra_config)
-    stack = DemoStack(
-        state_dir=state,
-        port=free_port(),
-        start_timeout=60,
-        cluster_file=cluster_file or fast_cluster(state),
-        extra_env={"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo)},
-        log=lambda message: None,
-    )
-    stack.start()
-    try:
-        yield Hub(stack)
-    finally:
-        stack.stop()
+    env = {"FPGA_DEMO_EXTRA_CONFIG": str(extra), "PYTHONPATH": str(repo)}
+    with running_demo(state, cluster_file=cluster_file, extra_env=env) as hub:
+        yield hub
