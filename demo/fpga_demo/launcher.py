@@ -164,6 +164,14 @@ class DemoStack:
         raise DemoError(f"{name} did not become ready within {timeout:.0f} s")
 
     def start(self) -> None:
+        """Start the emulator, then the hub; if either fails, stop what did start."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         check_dependencies()
         # Every child runs with cwd=state_dir and is handed paths inside it: a
         # relative state_dir would be resolved twice (state/state/cluster).
