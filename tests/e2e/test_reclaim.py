@@ -9,18 +9,16 @@ runs a `%fpga` cell lives on past that stop; a CPU server is left running.
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-import websocket
 
 from fpga_spawner.hub_events import EVENT_KINDS
 from tests.support.hub import Hub, running_demo
+from tests.support.pod_server import execute_in_kernel
 
 pytestmark = pytest.mark.e2e
 
@@ -69,36 +67,8 @@ def run_cell(hub: Hub, user: str, code: str, timeout: float = 60) -> str:
         base + "api/kernels", json={"name": "python3"}, headers=headers, timeout=60
     )
     kernel.raise_for_status()
-    ws = websocket.create_connection(
-        base.replace("http://", "ws://", 1) + f"api/kernels/{kernel.json()['id']}/channels",
-        header=[f"{k}: {v}" for k, v in headers.items()],
-        timeout=timeout,
-    )
-    msg_id = uuid.uuid4().hex
-    shown: list[str] = []
-    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
-    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
-              "session": uuid.uuid4().hex, "version": "5.3"}  # fmt: skip
-    try:
-        ws.send(json.dumps({"header": header, "parent_header": {}, "metadata": {},
-                            "channel": "shell", "content": content}))  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            msg = json.loads(ws.recv())
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = msg["header"]["msg_type"]
-            assert kind != "error", "\n".join(msg["content"]["traceback"])
-            if kind == "stream":
-                shown.append(msg["content"]["text"])
-            elif kind in ("display_data", "execute_result"):
-                shown.append(msg["content"]["data"].get("text/plain", ""))
-            if kind == "status" and msg["content"]["execution_state"] == "idle":
-                return "".join(shown)
-        raise AssertionError(f"the cell did not finish within {timeout} s")
-    finally:
-        ws.close()
+    outputs = execute_in_kernel(base, headers, kernel.json()["id"], code, timeout)
+    return "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in outputs)
 
 
 def test_idle_fpga_server_is_warned_then_stopped_and_told_why(hub):

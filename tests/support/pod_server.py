@@ -109,45 +109,52 @@ class Server:
         return r.json()["id"]
 
     def execute(self, kernel_id: str, code: str, timeout: float = 120) -> list[dict]:
-        """Run ``code`` in the kernel over its websocket; the iopub messages of that request.
-
-        Raises AssertionError with the traceback when the code raised.
-        """
-        import json
-        import uuid
-
-        import websocket
-
-        ws_url = self.url.replace("http://", "ws://") + f"api/kernels/{kernel_id}/channels"
-        ws = websocket.create_connection(
-            ws_url, header=[f"Authorization: token {self.token}"], timeout=timeout
+        """Run ``code`` in one of this server's kernels; see :func:`execute_in_kernel`."""
+        return execute_in_kernel(
+            self.url, {"Authorization": f"token {self.token}"}, kernel_id, code, timeout
         )
-        try:
-            msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
-                           "session": uuid.uuid4().hex, "version": "5.3"},
-                "parent_header": {}, "metadata": {}, "channel": "shell",
-                "content": {"code": code, "silent": False, "store_history": True,
-                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-            }))  # fmt: skip
-            outputs: list[dict] = []
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                msg = json.loads(ws.recv())
-                if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = msg["header"]["msg_type"]
-                if kind == "error":
-                    raise AssertionError("\n".join(msg["content"]["traceback"]))
-                if msg["channel"] == "iopub" and kind in (
-                    "stream",
-                    "display_data",
-                    "execute_result",
-                ):
-                    outputs.append(msg["content"])
-                if kind == "status" and msg["content"]["execution_state"] == "idle":
-                    return outputs
-            raise TimeoutError(f"kernel did not finish within {timeout} s")
-        finally:
-            ws.close()
+
+
+def execute_in_kernel(
+    server_url: str, headers: dict[str, str], kernel_id: str, code: str, timeout: float = 120
+) -> list[dict]:
+    """Run ``code`` in a kernel over its websocket, as a notebook cell would; the contents
+    of that request's stream, display and result messages.
+
+    ``server_url`` is the Jupyter server's base URL (a hub's ``/user/<name>/`` too).
+    Raises AssertionError with the traceback when the code raised.
+    """
+    import json
+    import uuid
+
+    import websocket
+
+    ws_url = server_url.replace("http://", "ws://", 1) + f"api/kernels/{kernel_id}/channels"
+    ws = websocket.create_connection(
+        ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=timeout
+    )
+    try:
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
+                       "session": uuid.uuid4().hex, "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": code, "silent": False, "store_history": True,
+                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+        }))  # fmt: skip
+        outputs: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["header"]["msg_type"]
+            if kind == "error":
+                raise AssertionError("\n".join(msg["content"]["traceback"]))
+            if msg["channel"] == "iopub" and kind in ("stream", "display_data", "execute_result"):
+                outputs.append(msg["content"])
+            if kind == "status" and msg["content"]["execution_state"] == "idle":
+                return outputs
+        raise TimeoutError(f"kernel did not finish within {timeout} s")
+    finally:
+        ws.close()
