@@ -91,5 +91,10 @@ def test_every_published_figure_is_checked_and_the_error_is_signed() -> None:
         p = c.published
         if p.in_max and not p.suspect:
             assert abs(c.error) <= 0.25, (p.key, c.error)
-    assert results["color_detect_1080p"].published.suspect  # faster than 1 pixel per clock
+    # the benchmark page's FPS figure is faster than one pixel per clock allows: flagged and
+    # not counted; the L3 benchmark's board measurement is counted
+    fps = results["color_detect_fps_1080p"].published
+    assert fps.suspect and not fps.in_max
+    assert results["color_detect_1080p"].published.in_max
+    assert not results["color_detect_1080p"].published.suspect
     assert check_for("vision.stereo_bm").published.key == "stereo_1080p"
