@@ -60,8 +60,8 @@ def resize(img: np.ndarray, rows: int, cols: int) -> np.ndarray:
         in_bands(lambda y0, y1: kernel(flat, out, y0, y1), 0, rows, cols // 4)  # ~0.25 ns a pixel
     else:
         y0, y1, wy, x0, x1, wx = _weights(src.shape[:2], rows, cols)
-        general = _bilinear()
-        in_bands(lambda r0, r1: general(flat, out, ch, y0, y1, wy, x0, x1, wx, r0, r1), 0, rows,
+        general = _bilinear(ch)
+        in_bands(lambda r0, r1: general(flat, out, y0, y1, wy, x0, x1, wx, r0, r1), 0, rows,
                  cols * ch)  # fmt: skip  # about 1 ns per output value (gathers)
     return out.reshape((rows, cols, ch) if src.ndim == 3 else (rows, cols))
 
@@ -93,30 +93,37 @@ def _halving() -> Any:
 def _weights(shape: tuple[int, int], rows: int, cols: int) -> tuple[np.ndarray, ...]:
     """Source rows and columns (first, next) and 10-bit weights for one (input size, output size).
 
-    int32, read-only (shared between calls: a video resized frame after frame
-    reuses them).
+    Indices uint32 (Numba then knows they are not negative and the gathers
+    vectorise), weights int32; read-only (shared between calls: a video resized
+    frame after frame reuses them).
     """
     y0, y1, wy = positions(shape[0], rows)
     x0, x1, wx = positions(shape[1], cols)
-    out = tuple(np.ascontiguousarray(a, np.int32) for a in (y0, y1, wy, x0, x1, wx))
+    kinds = (np.uint32, np.uint32, np.int32) * 2
+    out = tuple(
+        np.ascontiguousarray(a, k) for a, k in zip((y0, y1, wy, x0, x1, wx), kinds, strict=True)
+    )
     for a in out:
         a.flags.writeable = False
     return out
 
 
 @cache
-def _bilinear() -> Any:
-    """The general case, output rows ``r0..r1``: ``P >> 10`` per channel.
+def _bilinear(ch: int) -> Any:
+    """The general case for ``ch`` channels, output rows ``r0..r1``: ``P >> 10`` per channel.
 
     ``P = A0 W00 + A1 W01 + B0 W10 + B1 W11`` with ``W11 = wxy``,
     ``W01 = wx - wxy``, ``W10 = wy - wxy``, ``W00 = 1024 - wx - wy + wxy`` is
     the kernel's sum regrouped (every weight is >= 0, so ``P >= 0`` and the
     kernel's truncation toward zero is ``>> 10``; int32 is exact, ``P < 2^18``).
+    Column offsets are computed unsigned, so the gathers need no negative-index check.
     """
     from .jit import compiled
 
-    def bilinear(img, out, ch, y0, y1, wy, x0, x1, wx, r0, r1):  # type: ignore[no-untyped-def]
-        cols = out.shape[1] // ch
+    step = np.uint32(ch)
+
+    def bilinear(img, out, y0, y1, wy, x0, x1, wx, r0, r1):  # type: ignore[no-untyped-def]
+        cols = wx.shape[0]
         one = np.int32(1 << WBITS)
         for r in range(r0, r1):
             a, b, o = img[y0[r]], img[y1[r]], out[r]
@@ -125,10 +132,11 @@ def _bilinear() -> Any:
                 wc = wx[c]
                 wxy = (wc * wr) >> WBITS
                 w00, w01, w10 = one - wc - wr + wxy, wc - wxy, wr - wxy
-                i0, i1 = x0[c] * ch, x1[c] * ch
+                i0, i1 = x0[c] * step, x1[c] * step
                 for k in range(ch):
-                    p = (np.int32(a[i0 + k]) * w00 + np.int32(a[i1 + k]) * w01
-                         + np.int32(b[i0 + k]) * w10 + np.int32(b[i1 + k]) * wxy)  # fmt: skip
+                    uk = np.uint32(k)
+                    p = (np.int32(a[i0 + uk]) * w00 + np.int32(a[i1 + uk]) * w01
+                         + np.int32(b[i0 + uk]) * w10 + np.int32(b[i1 + uk]) * wxy)  # fmt: skip
                     o[c * ch + k] = np.uint8(p >> WBITS)
 
     return compiled(bilinear)
