@@ -2,10 +2,11 @@
 
 The models (jupyter_ext/library/xfcv_*.py) are vectorised; the ports
 (tests/support/kernel_ports_vision.py) walk the kernels' loops one pixel at a
-time. Every comparison asks for identical pixels, on textured scenes, random
-noise and the cases where the kernels' arithmetic bites (saturation, wrap,
-ties, borders, window limits). No photographs are tracked in the repository,
-so the scenes are synthetic.
+time. Every comparison asks for identical pixels, on real photographs
+(scikit-image's bundled data files: tests/support/photos.py), textured scenes,
+random noise and the cases where the kernels' arithmetic bites (saturation,
+wrap, ties, borders, window limits). The ports are slow, so photographs are
+compared in crops; the models alone also run on whole photographs below.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from jupyter_ext.library.registry import color_scene, natural_gray, stereo_pair
 from jupyter_ext.library.vision_build import DEFAULTS, PIPELINE_KERNEL
 from jupyter_ext.library.vision_stereo import Rectification, pipeline_model
 from tests.support import kernel_ports_vision as port
+from tests.support import photos
 
 RNG = np.random.default_rng(20240)
 
@@ -178,3 +180,55 @@ def test_stereo_pipeline_is_the_kernels():
     raw = [(c.camera_matrix, c.dist_coeffs, c.inverse) for c in cams]
     assert np.array_equal(got, port.stereo_pipeline(left, right, raw))
     assert got.any()
+
+
+# --- real photographs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", photos.GRAY)
+def test_gaussian_and_resize_on_gray_photographs_are_the_kernels(name):
+    img = photos.crop(photos.photo(name), 40, 56)
+    for ksize, sigma in ((3, 0.5), (3, 2.0), (5, 1.0), (7, 1.5)):
+        got = xfcv_gaussian.gaussian(img, ksize, sigma)
+        assert np.array_equal(got, port.gaussian(img, ksize, sigma)), (ksize, sigma)
+    for size in ((20, 28), (27, 37), (40, 56)):
+        assert np.array_equal(xfcv_resize.resize(img, *size), port.resize(img, *size)), size
+
+
+@pytest.mark.parametrize("name", photos.COLOUR)
+def test_colour_photographs_are_the_kernels(name):
+    img = photos.crop(photos.photo(name, colour=True), 24, 32)
+    assert np.array_equal(xfcv_gaussian.gaussian(img, 3, 0.8), port.gaussian(img, 3, 0.8))
+    assert np.array_equal(xfcv_resize.resize(img, 13, 17), port.resize(img, 13, 17))
+    got = xfcv_color.color_detect(img, LOW, HIGH, np.ones(9, np.uint8))
+    assert np.array_equal(got, port.color_detect(img, LOW, HIGH, np.ones(9, np.uint8)))
+    hsv = xfcv_color.bgr2hsv(img)
+    want = [port.hsv_pixel(*map(int, c)) for c in img.reshape(-1, 3)]
+    assert np.array_equal(hsv.reshape(-1, 3), np.array(want))
+
+
+def test_stereo_bm_on_the_middlebury_pair_is_the_kernels():
+    left, right = photos.stereo()
+    at = (0.55, 0.5)
+    lc, rc = photos.crop(left, 26, 96, at), photos.crop(right, 26, 96, at)
+    got = xfcv_stereo.disparity(lc, rc, xfcv_stereo.BMParams())
+    assert np.array_equal(got, port.stereo_bm(lc, rc))
+    assert got.any()  # the motorcycle is textured: most pixels find a match
+
+
+def test_whole_photographs_run_in_bands_as_in_one():
+    """The models split rows across cores: every band count gives the same pixels."""
+    from jupyter_ext.library import jit
+
+    img = photos.photo("camera.png")
+    left, right = photos.stereo()
+    runs = []
+    for min_band_ns in (jit.MIN_BAND_NS, 1):  # the default, then one band per core always
+        jit.MIN_BAND_NS, saved = min_band_ns, jit.MIN_BAND_NS
+        try:
+            runs.append((xfcv_gaussian.gaussian(img, 5, 1.0), xfcv_resize.resize(img, 300, 400),
+                         xfcv_stereo.disparity(left, right, xfcv_stereo.BMParams())))  # fmt: skip
+        finally:
+            jit.MIN_BAND_NS = saved
+    for one, many in zip(*runs, strict=True):
+        assert np.array_equal(one, many)
