@@ -138,6 +138,11 @@ def test_post_build_enabled_the_extension_and_the_magics(image: Image):
     assert "binder/fpga.yaml: functions vision.stereo_bm, finance.black_scholes" in (
         image.post_build_output
     )
+    # the emulation's kernels were compiled into the image, next to the installed package
+    out = image.post_build_output
+    assert "stereolbm_accel" in out and "kernel variants ready in" in out
+    cache = out.split("cache: ", 1)[1].splitlines()[0]
+    assert cache.startswith(str(image.venv)) and list(Path(cache).glob("*.nbi")), cache
     config = (image.home / ".ipython/profile_default/ipython_kernel_config.py").read_text()
     assert "KEPT_FROM_BEFORE" in config and 'extensions.append("jupyter_ext")' in config
     # running it again (a rebuild on top) does not add the line twice

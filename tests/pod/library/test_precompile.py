@@ -1,0 +1,42 @@
+"""``jupyter-fpga compile-emulation``: every compiled kernel variant, ready before a notebook asks."""
+
+from __future__ import annotations
+
+from jupyter_ext.cli import main
+from jupyter_ext.library import jit, xfcv_gaussian, xfcv_resize, xfcv_stereo_loop
+
+
+def test_compile_emulation_compiles_every_kernel_variant(capsys):
+    assert main(["compile-emulation"]) == 0
+    out = capsys.readouterr().out
+    for kernel in ("gaussian_filter_accel", "resize_accel", "stereolbm_accel"):
+        assert kernel in out
+    assert "kernel variants ready in" in out and "cache: " in out
+    # what the command compiled is what real calls look up: one signature per variant
+    assert len(xfcv_stereo_loop.band_kernel().signatures) >= 2  # 16- and 32-bit costs
+    assert xfcv_resize._bilinear(1).signatures and xfcv_resize._bilinear(3).signatures
+    for radius in (1, 2, 3):
+        assert xfcv_gaussian._filter(radius, False).signatures
+
+
+def test_cores_honours_a_cgroup_cpu_quota(monkeypatch, tmp_path):
+    """A pod limited to 1.5 CPUs on a bigger node runs 2 bands, not one per node CPU."""
+    import builtins
+
+    real_open = builtins.open
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")
+
+    def fake_open(path, *a, **kw):  # type: ignore[no-untyped-def]
+        return real_open(quota if path == "/sys/fs/cgroup/cpu.max" else path, *a, **kw)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(jit.os, "sched_getaffinity", lambda pid: set(range(64)))
+    jit.cores.cache_clear()
+    try:
+        assert jit.cores() == 2
+        quota.write_text("max 100000\n")
+        jit.cores.cache_clear()
+        assert jit.cores() == 64
+    finally:
+        jit.cores.cache_clear()
