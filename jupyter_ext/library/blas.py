@@ -9,12 +9,15 @@ Vitis_Libraries/blas L3 ``GemmArgs``)::
     int32 optype = 2 (OpGemm), aOffset, bOffset, cOffset, xOffset,
           m, k, n, lda, ldb, ldc, ldx, postScale << 8 | postShift, 0, 0, 0
 
-It computes ``C = A @ B + X``. Matrix sizes must be multiples of the kernel's
-block size (``ddrWidth * max(gemm{M,K,N}Blocks)``, fixed at build time;
-``min_size``): the kernel drops a partial block, so the host pads and the
-result is the top-left ``m x n`` view (no copy). ``min_size`` must be a
-multiple of the 16-float DDR word; the instruction buffer holds the code page
-and the result page the kernel writes after it (the contract is in
+It computes ``C = A @ B + X``. Each of ``m``, ``k`` and ``n`` must be a
+multiple of the kernel's block along it (``ddrWidth * gemm{M,K,N}Blocks``,
+fixed at build time): the kernel drops a partial block, so the host pads and
+the result is the top-left ``m x n`` view (no copy). The blocks are read from
+the xclbin's key-value metadata (``BLAS_ddrWidth``, ``BLAS_gemmMBlocks``, ...,
+as :mod:`.xclbin_keys` reads them) when the call runs on a board, else the
+float32 gemm build's default (4 blocks of 16); ``min_size`` pads further, to a
+multiple of itself. The instruction buffer holds the code page and the result
+page the kernel writes after it (the contract is in
 :mod:`jupyter_ext.runtime.contracts`). The CPU model is plain numpy
 ``matmul`` in float32.
 """
@@ -22,18 +25,22 @@ and the result page the kernel writes after it (the contract is in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..runtime import In, KernelCall, Out, Ref, Result, Scratch, Zeros, contracts, get_runtime
 from ..runtime.base import Backend, InvalidArgument, reserve_scratch
+from . import xclbin_keys
 
 KERNEL = "blasKernel"
 PAGE_SIZE = contracts.BLAS_PAGE
 INSTR_BYTES = contracts.BLAS_INSTR_BYTES  # code page + result page, as XHost allocates
 OP_GEMM = contracts.BLAS_OP_GEMM  # xf::blas OpType: OpControl, OpGemv, OpGemm, ...
 DEFAULT_MIN_SIZE = 64  # ddrWidth 16 floats x 4 blocks, the float32 gemm xclbin's default
+BUILD_DEFAULTS = {"BLAS_ddrWidth": contracts.BLAS_DDR_WIDTH, "BLAS_gemmMBlocks": 4,
+                  "BLAS_gemmKBlocks": 4, "BLAS_gemmNBlocks": 4}  # fmt: skip
 
 reserve_scratch(KERNEL, 0, INSTR_BYTES)  # matrices sit above it (unsigned page offsets)
 
@@ -81,15 +88,51 @@ def gemm_instruction(
     return np.array(words, dtype=np.int64).astype(np.uint32).view(np.int32)
 
 
+def blocks(runtime: Backend) -> tuple[tuple[int, int, int], str]:
+    """The (m, k, n) blocks of the ``blasKernel`` build ``runtime`` runs, and where they come from.
+
+    A build's macros may be written ``BLAS_gemmMBlocks`` or ``XF_BLAS_gemmMBlocks``
+    (``blasKernel.``-prefixed to target this kernel of a multi-kernel xclbin).
+    """
+    where = getattr(runtime, "where", None)
+    w = where(KERNEL) if where is not None else None
+    if w is None or not (w.hardware and w.xclbin):
+        return (DEFAULT_MIN_SIZE,) * 3, "the float32 gemm build's default"
+    declared = xclbin_keys.for_kernel(KERNEL, xclbin_keys.keyvalues(w.xclbin))
+    file = f"xclbin {Path(w.xclbin).name}"
+    build = {}
+    for macro, default in BUILD_DEFAULTS.items():
+        key, raw = declared.get(macro) or declared.get("XF_" + macro) or (macro, str(default))
+        try:
+            build[macro] = int(raw.strip(), 0)
+        except ValueError:
+            raise InvalidArgument(f"{file}: {key}", repr(raw), "an integer") from None
+        if build[macro] < 1:
+            raise InvalidArgument(f"{file}: {key}", repr(raw), "a positive integer")
+    ddr = build["BLAS_ddrWidth"]
+    if ddr != contracts.BLAS_DDR_WIDTH:
+        raise InvalidArgument(f"{file}: BLAS_ddrWidth", str(ddr),
+                              f"{contracts.BLAS_DDR_WIDTH} (a float32 build: 16 floats a "
+                              "512-bit word; this library runs float32 GEMM only)")  # fmt: skip
+    m, k, n = (ddr * build[f"BLAS_gemm{d}Blocks"] for d in "MKN")
+    return (m, k, n), f"{file} metadata"
+
+
 def gemm(
     a: Any,
     b: Any,
     bias: Any = None,
     *,
-    min_size: int = DEFAULT_MIN_SIZE,
+    min_size: int | None = None,
     runtime: Backend | None = None,
 ) -> Result:
-    """``a @ b (+ bias)`` in float32; ``result.value`` is the m x n matrix."""
+    """``a @ b (+ bias)`` in float32; ``result.value`` is the m x n matrix.
+
+    The operands are padded to the blocks of the build that runs the call
+    (:func:`blocks`); ``min_size``, when given, must be a multiple of those
+    and pads every dimension to a multiple of itself.
+    """
+    rt = runtime or get_runtime()
     A = _matrix("a", a)
     B = _matrix("b", b)
     m, k = A.shape
@@ -99,15 +142,22 @@ def gemm(
     X = None
     if bias is not None:
         X = np.broadcast_to(np.asarray(bias, dtype=np.float32), (m, n))
-    if not (isinstance(min_size, int) and not isinstance(min_size, bool) and min_size >= 1
-            and min_size % contracts.BLAS_DDR_WIDTH == 0):  # fmt: skip
-        raise InvalidArgument(
-            "min_size",
-            repr(min_size),
-            f"a positive multiple of {contracts.BLAS_DDR_WIDTH} (the xclbin's block size: "
-            "ddrWidth x gemm blocks; the kernel computes whole blocks only)",
-        )
-    mp, kp, np_ = (_pad_to(v, min_size) for v in (m, k, n))
+    steps, source = blocks(rt)
+    if min_size is not None:
+        if not (isinstance(min_size, int) and not isinstance(min_size, bool) and min_size >= 1
+                and min_size % contracts.BLAS_DDR_WIDTH == 0):  # fmt: skip
+            raise InvalidArgument(
+                "min_size",
+                repr(min_size),
+                f"a positive multiple of {contracts.BLAS_DDR_WIDTH} (the xclbin's block size: "
+                "ddrWidth x gemm blocks; the kernel computes whole blocks only)",
+            )
+        if any(min_size % step for step in steps):
+            raise InvalidArgument("min_size", repr(min_size),
+                                  "a multiple of the build's blocks: m {}, k {}, n {} ({})".format(
+                                      *steps, source))  # fmt: skip
+        steps = (min_size,) * 3
+    mp, kp, np_ = (_pad_to(v, step) for v, step in zip((m, k, n), steps, strict=True))
 
     def model() -> list[np.ndarray]:
         c = np.matmul(A, B, dtype=np.float32)
@@ -139,6 +189,13 @@ def gemm(
         patch=patch,
         model=model,
         collect=lambda outs: outs[0][:m, :n],
-        details={"m": m, "k": k, "n": n, "bias": X is not None},
+        details={
+            "m": m,
+            "k": k,
+            "n": n,
+            "bias": X is not None,
+            "padded": (mp, kp, np_),
+            "blocks": source,
+        },  # fmt: skip
     )
-    return (runtime or get_runtime()).run(kc)
+    return rt.run(kc)

@@ -22,13 +22,12 @@ Where the numbers come from, first that applies:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..runtime.base import Backend, InvalidArgument
+from . import xclbin_keys
 
 GAUSSIAN_KERNEL = "gaussian_filter_accel"
 RESIZE_KERNEL = "resize_accel"
@@ -124,13 +123,8 @@ def from_keyvalues(kernel: str, pairs: tuple[tuple[str, str], ...], where: str) 
     ``<kernel>.<MACRO>`` wins over a bare ``<MACRO>`` (which an xclbin holding
     one kernel may use). Unknown keys are someone else's and are ignored.
     """
-    found: dict[str, tuple[int, int]] = {}  # field -> (priority, value)
-    for key, value in pairs:
-        name, prio = key, 0
-        if key.startswith(kernel + "."):
-            name, prio = key[len(kernel) + 1 :], 1
-        elif "." in key:
-            continue
+    found: dict[str, int] = {}
+    for name, (key, value) in xclbin_keys.for_kernel(kernel, pairs).items():
         if name in ("RGB", "GRAY"):
             field, raw = "channels", ("3" if (name == "RGB") == (value.strip() == "1") else "1")
         elif name in _KEYS:
@@ -138,31 +132,15 @@ def from_keyvalues(kernel: str, pairs: tuple[tuple[str, str], ...], where: str) 
         else:
             continue
         try:
-            number = int(raw.strip(), 0)
+            found[field] = int(raw.strip(), 0)
         except ValueError:
             raise InvalidArgument(f"{where}: {key}", repr(value), "an integer") from None
-        if field not in found or prio >= found[field][0]:
-            found[field] = (prio, number)
-    return {f: v for f, (_, v) in found.items()}
-
-
-@lru_cache(maxsize=32)
-def _keyvalues(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, str], ...]:
-    from ..xclbin import XclbinError, parse_xclbin
-
-    try:
-        return parse_xclbin(path).keyvalues
-    except XclbinError:
-        return ()  # an unreadable file: the runtime reports it when it loads the kernel
+    return found
 
 
 def xclbin_build(kernel: str, path: str, base: VisionBuild) -> VisionBuild:
     """``base`` with whatever the xclbin at ``path`` declares for ``kernel``."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return base
-    pairs = _keyvalues(path, (st.st_mtime_ns, st.st_size))
+    pairs = xclbin_keys.keyvalues(path)
     declared = from_keyvalues(kernel, pairs, f"xclbin {Path(path).name}")
     if not declared:
         return base

@@ -146,17 +146,55 @@ def test_gemm_block_size_is_checked_and_the_board_holds_the_xclbin_to_its_build(
     for rt in (xrt, emulated):
         with pytest.raises(InvalidArgument, match="min_size: 70 .*multiple of 16"):
             gemm(a, b, min_size=70, runtime=rt)
-    # The default xclbin is built with 4 blocks of 16: 32 is a partial block on its board.
-    with pytest.raises(KernelError, match="ERT_CMD_STATE_ERROR"):
-        gemm(a, b, min_size=32, runtime=xrt)
+    # The default xclbin is built with 4 blocks of 16: 32 would be a partial block on its
+    # board, so it is refused before anything reaches the board, naming the build's blocks;
+    # emulation holds a call to the default build the same way.
+    for rt, source in ((xrt, "xclbin blas.xclbin metadata"), (emulated, "build's default")):
+        with pytest.raises(InvalidArgument, match=f"min_size: 32 .*m 64, k 64, n 64 .*{source}"):
+            gemm(a, b, min_size=32, runtime=rt)
+    assert not [c for c in fake.CALLS if c[0] == "run"]
+    assert gemm(a, b, min_size=128, runtime=xrt).details["padded"] == (128, 128, 128)
+    # With the blocks check bypassed, the double still holds the board to the xclbin's build.
+    from jupyter_ext.library import blas
+
+    real_blocks = blas.blocks
+    blas.blocks = lambda rt: ((16, 16, 16), "a wrong guess")
+    try:
+        with pytest.raises(KernelError, match="ERT_CMD_STATE_ERROR"):
+            gemm(a, b, runtime=xrt)
+    finally:
+        blas.blocks = real_blocks
     assert "not a whole number of 64-blocks" in fake._double.errors[-1][1]
-    # An xclbin built with 2 blocks says so in its metadata, and takes 32.
-    blocks = {f"BLAS_gemm{d}Blocks": "2" for d in "MKN"}
+
+
+@pytest.mark.parametrize("m_blocks,k_blocks,n_blocks", [(2, 2, 2), (8, 4, 1), (1, 3, 5)])
+def test_gemm_pads_to_the_blocks_its_xclbin_declares(fake, tmp_path, m_blocks, k_blocks, n_blocks):
+    """Any build runs without the caller knowing its blocks: they are read from the xclbin."""
+    keys = {"BLAS_gemmMBlocks": str(m_blocks), "blasKernel.BLAS_gemmKBlocks": str(k_blocks),
+            "XF_BLAS_gemmNBlocks": str(n_blocks), "other.BLAS_gemmMBlocks": "7"}  # fmt: skip
     write_xclbin(tmp_path / "blas.xclbin", platform=PLATFORM, kernels=["blasKernel"],
-                 keyvalues=blocks)  # fmt: skip
+                 keyvalues=keys)  # fmt: skip
     rt = select_runtime({}, import_pyxrt=lambda: fake, locator=repository_locator([str(tmp_path)]))
-    r = gemm(a, b, min_size=32, runtime=rt)
-    assert r.backend == "xrt" and np.allclose(r.value, 3.0)
+    a = np.arange(70 * 33, dtype=np.float32).reshape(70, 33) / 100
+    b = np.ones((33, 5), np.float32)
+    r = gemm(a, b, runtime=rt)
+    assert r.backend == "xrt" and np.allclose(r.value, a @ b)
+    assert fake._double.errors == [] and fake._double.hangs == []
+    want = tuple(-(-v // (16 * n)) * 16 * n for v, n in ((70, m_blocks), (33, k_blocks),
+                                                           (5, n_blocks)))  # fmt: skip
+    assert r.details["padded"] == want and "blas.xclbin" in r.details["blocks"]
+
+
+def test_gemm_refuses_an_xclbin_whose_blocks_it_cannot_use(fake, tmp_path):
+    for keys, message in (({"BLAS_ddrWidth": "8"}, "BLAS_ddrWidth: 8 .*float32"),
+                          ({"BLAS_gemmKBlocks": "four"}, "BLAS_gemmKBlocks: 'four' .*integer"),
+                          ({"BLAS_gemmNBlocks": "0"}, "BLAS_gemmNBlocks: '0' .*positive")):  # fmt: skip
+        write_xclbin(tmp_path / "blas.xclbin", platform=PLATFORM, kernels=["blasKernel"],
+                     keyvalues=keys)  # fmt: skip
+        rt = select_runtime({}, import_pyxrt=lambda: fake,
+                            locator=repository_locator([str(tmp_path)]))  # fmt: skip
+        with pytest.raises(InvalidArgument, match=message):
+            gemm(np.ones((4, 4)), np.ones((4, 4)), runtime=rt)
 
 
 def test_a_gemm_instruction_with_a_partial_block_is_refused(xrt, fake):
