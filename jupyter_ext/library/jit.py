@@ -11,10 +11,10 @@ One place decides how the kernels are compiled and run:
 
 * :func:`compiled` -- ``numba.njit`` with the GIL released and no bounds
   checks (the kernels index rows through slices and ``range`` indices, which
-  Numba knows are not negative: such loops vectorise); the machine code is cached on disk (next
-  to the module, or in Numba's per-user cache when the package directory is
-  read-only, as in many notebook images), so only a machine's first call pays
-  the compile (about a second per kernel);
+  Numba knows are not negative: such loops vectorise). The machine code is
+  cached on disk (next to the module, or in Numba's per-user cache when the
+  package directory is read-only, as in many notebook images), so only a
+  machine's first call pays the compile (about a second per kernel);
 * :func:`in_bands` -- splits the output rows into one band per usable core and
   runs the kernel on each band in a thread (the kernels release the GIL), the
   way OpenCV spreads its filters; results are the same for any band count.
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 from typing import Any
 
@@ -96,6 +96,9 @@ def in_bands(run: Callable[[int, int], None], start: int, stop: int, row_ns: int
     step = -(-rows // bands)
     edges = [(y, min(stop, y + step)) for y in range(start, stop, step)]
     futures = [_pool().submit(run, y0, y1) for y0, y1 in edges[1:]]
-    run(*edges[0])  # this thread does the first band
+    try:
+        run(*edges[0])  # this thread does the first band
+    finally:
+        wait(futures)  # never return (or raise) while another band still writes the output
     for f in futures:
         f.result()

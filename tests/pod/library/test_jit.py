@@ -1,6 +1,8 @@
-"""``jupyter-fpga compile-emulation``: every compiled kernel variant, ready before a notebook asks."""
+"""The compiled emulation kernels: compiled ahead (``jupyter-fpga compile-emulation``), run in bands."""
 
 from __future__ import annotations
+
+import pytest
 
 from jupyter_ext.cli import main
 from jupyter_ext.library import jit, xfcv_gaussian, xfcv_resize, xfcv_stereo_loop
@@ -40,3 +42,23 @@ def test_cores_honours_a_cgroup_cpu_quota(monkeypatch, tmp_path):
         assert jit.cores() == 64
     finally:
         jit.cores.cache_clear()
+
+
+def test_a_failing_band_is_raised_after_every_band_has_finished(monkeypatch):
+    import threading
+    import time
+
+    monkeypatch.setattr(jit, "cores", lambda: 2)
+    done: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def run(y0: int, y1: int) -> None:
+        if y0 == 0:
+            raise ValueError("band 0 failed")
+        time.sleep(0.05)  # the other band is still writing when the first one fails
+        with lock:
+            done.append((y0, y1))
+
+    with pytest.raises(ValueError, match="band 0 failed"):
+        jit.in_bands(run, 0, 100, jit.MIN_BAND_NS)
+    assert done == [(50, 100)]  # finished before in_bands gave up
