@@ -46,7 +46,13 @@ def band_kernel() -> Any:
 
 
 def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: ignore[no-untyped-def]
-    """See :func:`band_kernel`. ``col``: the column sums, ``sad``: one row's window costs."""
+    """See :func:`band_kernel`. ``col``: the column sums, ``sad``: one row's window costs.
+
+    One function, four steps per output row (marked below): slide the column
+    sums, sum the windows, run the sweeps, write the output. Splitting the
+    steps into inner functions made it 30% slower (Numba's closures lose the
+    aliasing facts the vectoriser needs), so they stay inline.
+    """
 
     def wrap(v, bits):  # type: ignore[no-untyped-def]
         """Two's complement wrap of ``v`` to ``bits`` signed bits (ap_int assignment)."""
@@ -60,7 +66,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
     xs0 = N - 1 + h
     nx = cols - h - xs0  # valid columns
     col[:, :] = 0
-    for yy in range(y0 - h, y0 + h):  # all window rows but the last: the loop adds it
+    for yy in range(y0 - h, y0 + h):  # the first window but its last row: the loop adds it
         L = lp[yy, x0:]
         for d in range(N):
             R = rp[yy, x0 - d : x0 - d + width]
@@ -68,21 +74,24 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
             for i in range(width):
                 a = np.int16(L[i]) - np.int16(R[i])
                 c[i] += abs(a)
-    gmin = np.empty(nx, np.int32)
-    gmind = np.empty(nx, np.int32)
-    skip = np.empty(nx, np.bool_)
-    skip_val = np.empty(nx, np.int32)
-    edge_nb = np.empty(nx, np.int32)
+    # per-column state the kernel carries from sweep to sweep
+    gmin = np.empty(nx, np.int32)  # best cost so far
+    gmind = np.empty(nx, np.int32)  # its disparity
+    skip = np.empty(nx, np.bool_)  # rejected by the uniqueness test
+    skip_val = np.empty(nx, np.int32)  # the lowest rejecting cost
+    edge_nb = np.empty(nx, np.int32)  # the previous sweep's last two costs
     edge = np.empty(nx, np.int32)
-    min_p = np.empty(nx, np.int32)
+    min_p = np.empty(nx, np.int32)  # the costs either side of the best
     min_n = np.empty(nx, np.int32)
-    lmin = np.empty(nx, np.int32)
-    lmind = np.empty(nx, np.int32)
-    m_far = np.empty(nx, np.int32)
-    m_rest = np.empty(nx, np.int32)
-    nbp = np.empty(nx, np.int32)
+    # one sweep's findings for the whole row at once (loops over columns vectorise)
+    lmin = np.empty(nx, np.int32)  # the sweep's smallest cost
+    lmind = np.empty(nx, np.int32)  # its largest disparity
+    m_far = np.empty(nx, np.int32)  # smallest cost more than one disparity away from it
+    m_rest = np.empty(nx, np.int32)  # smallest cost but the sweep's first
+    nbp = np.empty(nx, np.int32)  # the costs either side of the sweep's best
     nbn = np.empty(nx, np.int32)
     for y in range(y0, y1):
+        # 1. slide the column sums down one row: add row y + h, drop row y - h - 1
         La = lp[y + h, x0:]
         if y > y0:
             Lr = lp[y - h - 1, x0:]
@@ -101,7 +110,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
                 for i in range(width):
                     a = np.int16(La[i]) - np.int16(Ra[i])
                     c[i] += abs(a)
-        # window sums along x: sad[d, j] for output column xs0 + j = col[d, j .. j + W - 1]
+        # 2. window costs: sad[d, j] for output column xs0 + j = col[d, j .. j + W - 1]
         for d in range(N):
             c = col[d]
             s = sad[d]
@@ -111,6 +120,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
                 ck = c[k : k + nx]
                 for j in range(nx):
                     s[j] += ck[j]
+        # 3. the sweeps, U disparities each, with the kernel's per-column state
         for j in range(nx):
             gmin[j] = INT_MAX
             gmind[j] = 0
@@ -155,7 +165,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
                         nbp[j] = v
                     if d == (ld - 1 if ld == U - 1 else ld + 1):
                         nbn[j] = v
-            for j in range(nx):
+            for j in range(nx):  # the kernel's state update, branch for branch
                 lm = lmin[j]
                 ld = lmind[j]
                 gm = gmin[j]
@@ -211,6 +221,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
                     min_n[j] = g_n
                 edge_nb[j] = next_edge_nb
                 edge[j] = next_edge
+        # 4. the 16-bit output (256 D + delta + 15) >> 4; 0 where rejected or too flat
         o = out[y, xs0 : xs0 + nx]
         t = tex[y, xs0 : xs0 + nx]
         for j in range(nx):
@@ -218,7 +229,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
                 o[j] = 0
                 continue
             gd = np.int64(gmind[j])
-            p = np.int64(min_n[j] if gd == 0 else min_p[j])
+            p = np.int64(min_n[j] if gd == 0 else min_p[j])  # the other side at the ends
             n = np.int64(min_p[j] if gd == N - 1 else min_n[j])
             m = np.int64(gmin[j])
             p = wrap(p, kbits)
@@ -228,7 +239,7 @@ def _band(lp, rp, tex, tt, W, N, U, ur, kbits, y0, y1, out, col, sad):  # type: 
             if k == 0:
                 delta = np.int64(0)
             else:
-                q = abs(num) // abs(k)
+                q = abs(num) // abs(k)  # C division: toward zero
                 delta = q if (num >= 0) == (k > 0) else -q
                 delta = wrap(delta, 10)
             o[j] = np.uint16(((gd * 256 + delta + 15) >> 4) & 0xFFFF)
