@@ -112,8 +112,7 @@ def _filter(radius: int, wide: bool) -> Any:
         rows, n = img.shape
         pad = 3 * ch
         zero = np.zeros(n, np.uint8)
-        buf = np.zeros(n + 2 * pad, sums)
-        vert = buf[pad : pad + n]
+        buf = np.zeros(n + 2 * pad, sums)  # one row's vertical sums, zero-padded
         mid, l1, r1 = buf[pad : pad + n], buf[pad - ch : pad - ch + n], buf[pad + ch : pad + ch + n]
         l2, r2 = buf[pad - 2 * ch : pad - 2 * ch + n], buf[pad + 2 * ch : pad + 2 * ch + n]
         l3, r3 = buf[0:n], buf[2 * pad : 2 * pad + n]
@@ -131,7 +130,7 @@ def _filter(radius: int, wide: bool) -> Any:
                     s += w2 * (np.int32(u2[x]) + np.int32(d2[x]))
                 if radius >= 3:
                     s += w3 * (np.int32(u3[x]) + np.int32(d3[x]))
-                vert[x] = sums(s)
+                mid[x] = sums(s)
             o = out[y]
             for x in range(n):
                 s = w0 * np.int32(mid[x]) + w1 * (np.int32(l1[x]) + np.int32(r1[x])) + 32768
