@@ -111,15 +111,6 @@ BLAS_OP_GEMM = 2
 BLAS_NUM_INSTR = 64  # instructions of 16 int32 words on the code page
 
 
-def blas_block(min_size: int) -> None:
-    """Refuse a block size no float32 blasKernel build has (a whole number of DDR words)."""
-    if not (isinstance(min_size, int) and not isinstance(min_size, bool) and min_size >= 1
-            and min_size % BLAS_DDR_WIDTH == 0):  # fmt: skip
-        raise ContractError(BLAS_KERNEL, "min_size", repr(min_size),
-                            f"a positive multiple of {BLAS_DDR_WIDTH} (ddrWidth x gemm blocks of "
-                            "the xclbin): the kernel computes only whole blocks")  # fmt: skip
-
-
 def check_gemm_instruction(words: Sequence[int], block: int, base: int,
                            buffers: Sequence[tuple[int, int]]) -> None:  # fmt: skip
     """One OpGemm instruction against the block size and the buffers (address, bytes) it points at."""

@@ -70,11 +70,12 @@ def test_black_scholes_num_is_whole_words():
     contracts.check("bs_kernel", {5: 1, 6: 16}, dict.fromkeys(range(13), 64))
 
 
-def test_blas_block_size_is_whole_ddr_words():
-    contracts.blas_block(64)
-    for bad in (0, 70, 8, True, 64.0):
-        with pytest.raises(ContractError, match="min_size"):
-            contracts.blas_block(bad)
+def test_gemm_min_size_is_whole_ddr_words(emulated):
+    a = np.ones((3, 3), np.float32)
+    assert gemm(a, a, min_size=64, runtime=emulated).details["padded"] == (64, 64, 64)
+    for bad in (0, 70, 8, True, 64.0, "64"):
+        with pytest.raises(InvalidArgument, match="min_size: .*a positive multiple of 16"):
+            gemm(a, a, min_size=bad, runtime=emulated)
 
 
 def test_the_backend_refuses_before_allocating_anything(xrt, fake):
