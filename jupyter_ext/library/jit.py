@@ -31,8 +31,6 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from functools import cache
 from typing import Any
 
-_OPTIONS = {"nogil": True, "boundscheck": False, "error_model": "numpy"}
-
 
 def compiled(fn: Callable[..., Any]) -> Any:
     """``fn`` compiled by Numba (no Python objects inside, the GIL released).
@@ -44,9 +42,9 @@ def compiled(fn: Callable[..., Any]) -> Any:
     import numba
 
     try:
-        return numba.njit(cache=True, **_OPTIONS)(fn)
+        return numba.njit(fn, cache=True, nogil=True, boundscheck=False, error_model="numpy")
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(cache=False, **_OPTIONS)(fn)
+        return numba.njit(fn, cache=False, nogil=True, boundscheck=False, error_model="numpy")
 
 
 @cache

@@ -62,3 +62,27 @@ def test_a_failing_band_is_raised_after_every_band_has_finished(monkeypatch):
     with pytest.raises(ValueError, match="band 0 failed"):
         jit.in_bands(run, 0, 100, jit.MIN_BAND_NS)
     assert done == [(50, 100)]  # finished before in_bands gave up
+
+
+def test_without_a_writable_cache_the_kernels_still_compile(monkeypatch):
+    """A read-only image with no writable home: Numba refuses ``cache=True``; we compile anyway."""
+    import numba
+    import numpy as np
+
+    real_njit = numba.njit
+
+    def njit(*args, cache=False, **kw):  # type: ignore[no-untyped-def]
+        if cache:  # what Numba raises when no cache locator is writable
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x.py'")
+        return real_njit(*args, cache=cache, **kw)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def twice(a, out):  # type: ignore[no-untyped-def]
+        for i in range(a.shape[0]):
+            out[i] = 2 * a[i]
+
+    kernel = jit.compiled(twice)
+    out = np.empty(5, np.int64)
+    kernel(np.arange(5), out)
+    assert out.tolist() == [0, 2, 4, 6, 8]
