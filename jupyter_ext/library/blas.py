@@ -102,7 +102,9 @@ def blocks(runtime: Backend) -> tuple[tuple[int, int, int], str]:
     file = f"xclbin {Path(w.xclbin).name}"
     build = {}
     for macro, default in BUILD_DEFAULTS.items():
-        key, raw = declared.get(macro) or declared.get("XF_" + macro) or (macro, str(default))
+        written = [declared[n] for n in (macro, "XF_" + macro) if n in declared]
+        written.sort(key=lambda kv: not kv[0].startswith(KERNEL + "."))  # this kernel's first
+        key, raw = written[0] if written else (macro, str(default))
         try:
             build[macro] = int(raw.strip(), 0)
         except ValueError:

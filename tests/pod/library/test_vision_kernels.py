@@ -216,7 +216,7 @@ def test_stereo_bm_on_the_middlebury_pair_is_the_kernels():
     assert got.any()  # the motorcycle is textured: most pixels find a match
 
 
-def test_whole_photographs_run_in_bands_as_in_one():
+def test_whole_photographs_run_in_bands_as_in_one(monkeypatch):
     """The models split rows across cores: every band count gives the same pixels."""
     from jupyter_ext.library import jit
 
@@ -224,11 +224,8 @@ def test_whole_photographs_run_in_bands_as_in_one():
     left, right = photos.stereo()
     runs = []
     for min_band_ns in (jit.MIN_BAND_NS, 1):  # the default, then one band per core always
-        jit.MIN_BAND_NS, saved = min_band_ns, jit.MIN_BAND_NS
-        try:
-            runs.append((xfcv_gaussian.gaussian(img, 5, 1.0), xfcv_resize.resize(img, 300, 400),
-                         xfcv_stereo.disparity(left, right, xfcv_stereo.BMParams())))  # fmt: skip
-        finally:
-            jit.MIN_BAND_NS = saved
+        monkeypatch.setattr(jit, "MIN_BAND_NS", min_band_ns)
+        runs.append((xfcv_gaussian.gaussian(img, 5, 1.0), xfcv_resize.resize(img, 300, 400),
+                     xfcv_stereo.disparity(left, right, xfcv_stereo.BMParams())))  # fmt: skip
     for one, many in zip(*runs, strict=True):
         assert np.array_equal(one, many)
